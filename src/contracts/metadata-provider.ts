@@ -1,0 +1,24 @@
+import type { ImageDetails } from './image-source.ts';
+
+/** Zenodo deposition metadata in the legacy deposit API's shape (`metadata` of a deposition). */
+export type DepositionMetadata = Record<string, unknown>;
+
+/** What a metadata provider may read while it contributes. */
+export interface MetadataContext {
+  /** The image being archived. */
+  image: ImageDetails;
+  /** Directory of the configuration file (or the working directory), for resolving relative paths. */
+  baseDir: string;
+}
+
+/**
+ * One stage of metadata rendering. Providers run in the configured order; each receives the
+ * metadata built so far and returns the next version of it (add, override or remove fields).
+ * The result of the last one is validated against `schemas/deposition-metadata.schema.json`.
+ */
+export interface MetadataProvider {
+  provide(metadata: DepositionMetadata, context: MetadataContext): DepositionMetadata | Promise<DepositionMetadata>;
+}
+
+/** Token for the ordered list of metadata providers. */
+export const MetadataProviders: unique symbol = Symbol.for('donodo.MetadataProviders');

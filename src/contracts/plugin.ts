@@ -1,0 +1,66 @@
+import type { Compressor } from './compressor.ts';
+import type { ImageSource } from './image-source.ts';
+import type { MetadataProvider } from './metadata-provider.ts';
+import type { StorageBackend } from './storage-backend.ts';
+
+/** What each kind of plugin creates. */
+export interface PluginKinds {
+  'image-source': ImageSource;
+  storage: StorageBackend;
+  compressor: Compressor;
+  metadata: MetadataProvider;
+}
+
+export type PluginKind = keyof PluginKinds;
+
+/** A command-line flag a plugin contributes; its value becomes `options[option]`. */
+export interface PluginCliOption {
+  /** Commander flag syntax, e.g. `--dir <path>` or `--sandbox`. */
+  flags: string;
+  description: string;
+  /** The option it sets. */
+  option: string;
+}
+
+/** A minimal logger; everything written through it is masked for secrets. */
+export interface Logger {
+  debug(message: string): void;
+  warn(message: string): void;
+}
+
+/** What donodo hands a plugin when it creates it. */
+export interface PluginDeps {
+  /** donodo's version, e.g. `0.1.0`. */
+  version: string;
+  /** `donodo/<version> (+<homepage>)`, to send as User-Agent. */
+  userAgent: string;
+  /** Directory of the configuration file, or the working directory when there is none. */
+  baseDir: string;
+  /** Environment variables (the process environment unless a caller passed its own). */
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  /** Register a value (a token) that must never appear in any output. */
+  addSecret(value: string): void;
+  /** Whether the user may be asked questions (a terminal is attached and no `--json`). */
+  interactive: boolean;
+}
+
+/**
+ * A donodo plugin: a plain object, default-exported by its module. Third-party plugins have the
+ * same shape as the built-in ones and are named in the config's `plugins` list.
+ */
+export interface DonodoPlugin<K extends PluginKind = PluginKind, O = Record<string, unknown>> {
+  kind: K;
+  /** Unique name used in the configuration (`storage.name`, `metadata[].name`, …). */
+  name: string;
+  /** One line shown in `--help` and errors. */
+  description?: string;
+  /** JSON Schema of `options`; checked with ajv before `create` is called. */
+  optionsSchema?: Record<string, unknown>;
+  /** Flags the CLI offers while this plugin is selected. */
+  cliOptions?: PluginCliOption[];
+  create(options: O, deps: PluginDeps): PluginKinds[K] | Promise<PluginKinds[K]>;
+}
+
+/** Any plugin, whatever its kind (used where plugins are listed). */
+export type AnyPlugin = { [K in PluginKind]: DonodoPlugin<K, any> }[PluginKind];

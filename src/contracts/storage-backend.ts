@@ -1,0 +1,95 @@
+import type { Readable } from 'node:stream';
+import type { DepositionMetadata } from './metadata-provider.ts';
+import type { ProgressSink } from './progress.ts';
+
+/** A file of an archived record. */
+export interface ArchiveFile {
+  key: string;
+  size: number;
+  /** Lower-case hex md5 of the stored bytes. */
+  md5: string;
+}
+
+/** An archived record (a Zenodo record or deposition, or its equivalent in another backend). */
+export interface ArchivedRecord {
+  recordId: string;
+  conceptRecId: string;
+  /** Version DOI, once published (backends without DOIs leave it out). */
+  doi?: string;
+  conceptDoi?: string;
+  /** Link that resolves the version DOI, or the record's own location when there is no DOI. */
+  doiUrl?: string;
+  /** `metadata.version`: the image tag. */
+  version?: string;
+  title: string;
+  published: boolean;
+  /** Where a person can look at the record or draft. */
+  webUrl?: string;
+  metadata: DepositionMetadata;
+  files: ArchiveFile[];
+}
+
+/** One image version to archive. */
+export interface VersionRequest {
+  /** Image name without tag: one name is one concept. */
+  name: string;
+  tag: string;
+  imageId: string;
+  /** Title the concept is known by (rendered metadata `title`). */
+  title: string;
+  /** Concept record to add the version to, when the user knows it. */
+  conceptRecId?: string;
+}
+
+/** What already exists for a version, found without changing anything. */
+export type Located =
+  /** This tag is published already. */
+  | { kind: 'published'; record: ArchivedRecord }
+  /** An unpublished draft exists that will be resumed (for this tag, or reusable for it). */
+  | { kind: 'draft'; record: ArchivedRecord }
+  /** The concept exists; a new version will be created from its latest published version. */
+  | { kind: 'new-version'; concept: ArchivedRecord }
+  /** Nothing exists; a new concept will be created. */
+  | { kind: 'new' };
+
+/** A writable draft returned by {@link StorageBackend.openDraft}. */
+export interface Draft {
+  record: ArchivedRecord;
+  /** How it came to be. */
+  action: 'created' | 'resumed' | 'new-version';
+}
+
+/** A local file to upload, readable as often as needed (a retry re-reads it from the start). */
+export interface UploadSource {
+  key: string;
+  size: number;
+  md5: string;
+  open(): Readable;
+}
+
+/**
+ * Where archives are kept. Built-ins: `dir` (a local folder) and `zenodo`.
+ * Push calls `locate`, then `openDraft`, `upload`, `publish`; pull calls `resolve` and `download`.
+ */
+export interface StorageBackend {
+  /** Find what exists for this version. Must not change anything. */
+  locate(request: VersionRequest): Promise<Located>;
+  /**
+   * Create, resume or version the draft that `located` describes, remove image files it
+   * inherited that are not `keep`, and write `metadata` (replacing what was there).
+   */
+  openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft>;
+  /** Store the file in the draft, replacing a file of the same key; returns what the server stored. */
+  upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile>;
+  /** Publish the draft; returns the published record. */
+  publish(draft: Draft): Promise<ArchivedRecord>;
+  /**
+   * Find the published record a user's reference names (record id, DOI, link, concept…).
+   * `tag` picks the version whose `metadata.version` is the tag, within the reference's concept.
+   */
+  resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord>;
+  /** Stream a file of a published record. */
+  download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable>;
+}
+
+export const StorageBackend: unique symbol = Symbol.for('donodo.StorageBackend');

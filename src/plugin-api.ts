@@ -1,0 +1,6 @@
+/**
+ * Everything a plugin may import from donodo: the contracts and the error type.
+ * Built-in plugins import only from here, exactly as a third-party plugin imports `donodo/plugin-api`.
+ */
+export * from './contracts/index.ts';
+export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
