@@ -4,3 +4,6 @@
  */
 export * from './contracts/index.ts';
 export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
+export { imageFileCandidates, isImageArchiveKey } from './image-file.ts';
+export { formatDonodoNotes, parseDonodoNotes, type DonodoNotes } from './donodo-notes.ts';
+export { MeasuringStream, type Measured } from './streams/measure.ts';

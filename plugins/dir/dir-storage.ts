@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import {
+  DonodoError,
+  isImageArchiveKey,
+  MeasuringStream,
+  parseDonodoNotes,
+  type ArchiveFile,
+  type ArchivedRecord,
+  type DepositionMetadata,
+  type Draft,
+  type Located,
+  type ProgressSink,
+  type StorageBackend,
+  type UploadSource,
+  type VersionRequest,
+} from '../../src/plugin-api.ts';
+import { type StoredRecord, toArchived } from './stored-record.ts';
+
+/**
+ * Archive layout:
+ *   ids/<n>/               claimed ids (mkdir is atomic, so concurrent pushes never share one)
+ *   drafts/<id>/record.json, <files>   unpublished drafts
+ *   records/<id>/record.json, <files>  published versions (a draft folder renamed in one step)
+ * record.json has the shape of a Zenodo record (files with key, size, md5 checksum; metadata; notes).
+ */
+export class DirStorage implements StorageBackend {
+  readonly #root: string;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  async locate(request: VersionRequest): Promise<Located> {
+    const all = await this.#all();
+    const concept = all.filter((r) =>
+      request.conceptRecId ? r.conceptrecid === request.conceptRecId : r.title === request.title,
+    );
+    if (request.conceptRecId && concept.length === 0) {
+      throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.#root} has no concept ${request.conceptRecId}.`, {
+        hint: 'Check the concept id, or leave it out to let donodo find the concept by title.',
+      });
+    }
+    const sameTag = concept.filter((r) => r.metadata.version === request.tag);
+    const published = sameTag.find((r) => r.submitted);
+    if (published) return { kind: 'published', record: toArchived(published, this.#root) };
+    const draft = sameTag[0] ?? concept.find((r) => !r.submitted);
+    if (draft) return { kind: 'draft', record: toArchived(draft, this.#root) };
+    const latest = concept.filter((r) => r.submitted).sort((a, b) => b.id - a.id)[0];
+    if (latest) return { kind: 'new-version', concept: toArchived(latest, this.#root) };
+    return { kind: 'new' };
+  }
+
+  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft> {
+    let stored: StoredRecord;
+    let action: Draft['action'];
+    if (located.kind === 'draft') {
+      stored = await this.#read('drafts', located.record.recordId);
+      action = 'resumed';
+    } else if (located.kind === 'new-version') {
+      const previous = await this.#read('records', located.concept.recordId);
+      stored = this.#fresh(await this.#claimId(), previous.conceptrecid);
+      await mkdir(this.#dir('drafts', stored.id), { recursive: true });
+      // Like Zenodo, a new version inherits the previous files, except the image archive.
+      for (const file of previous.files.filter((f) => !isImageArchiveKey(f.key))) {
+        await link(path.join(this.#dir('records', previous.id), file.key), path.join(this.#dir('drafts', stored.id), file.key));
+        stored.files.push(file);
+      }
+      action = 'new-version';
+    } else if (located.kind === 'new') {
+      const concept = await this.#claimId();
+      stored = this.#fresh(await this.#claimId(), String(concept));
+      await mkdir(this.#dir('drafts', stored.id), { recursive: true });
+      action = 'created';
+    } else {
+      throw new DonodoError('DRAFT_PUBLISHED', `Version ${request.tag} of ${request.name} is already published.`, {
+        hint: 'A published version cannot change; push a new tag.',
+      });
+    }
+    for (const file of stored.files.filter((f) => isImageArchiveKey(f.key) && !(keep && f.key === keep.key && f.checksum === `md5:${keep.md5}`))) {
+      await rm(path.join(this.#dir('drafts', stored.id), file.key), { force: true });
+      stored.files = stored.files.filter((f) => f !== file);
+    }
+    stored.metadata = { ...metadata };
+    stored.title = typeof metadata.title === 'string' ? metadata.title : '';
+    await this.#write(stored);
+    return { record: toArchived(stored, this.#root), action };
+  }
+
+  async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
+    const stored = await this.#read('drafts', draft.record.recordId);
+    const folder = this.#dir('drafts', stored.id);
+    const partial = path.join(folder, `.${source.key}.partial`);
+    const measure = new MeasuringStream({ progress });
+    progress.total(source.size);
+    await pipeline(source.open(), measure, createWriteStream(partial));
+    const { size, md5 } = measure.result();
+    await rename(partial, path.join(folder, source.key));
+    stored.files = stored.files.filter((f) => f.key !== source.key);
+    stored.files.push({ id: randomUUID(), key: source.key, size, checksum: `md5:${md5}` });
+    await this.#write(stored);
+    return { key: source.key, size, md5 };
+  }
+
+  async publish(draft: Draft): Promise<ArchivedRecord> {
+    const stored = await this.#read('drafts', draft.record.recordId);
+    if (!stored.files.length) {
+      throw new DonodoError('PUBLISH_NO_FILES', `Draft ${stored.id} holds no file and cannot be published.`, { hint: 'Upload the image first.' });
+    }
+    stored.submitted = true;
+    stored.status = 'published';
+    stored.state = 'done';
+    stored.modified = new Date().toISOString();
+    await this.#write(stored);
+    await mkdir(path.join(this.#root, 'records'), { recursive: true });
+    await rename(this.#dir('drafts', stored.id), this.#dir('records', stored.id));
+    return toArchived(stored, this.#root);
+  }
+
+  async resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord> {
+    const published = (await this.#all()).filter((r) => r.submitted);
+    let concept: StoredRecord[];
+    const id = /^(?:dir:)?(\d+)$/.exec(reference.trim());
+    if (id) {
+      const record = published.find((r) => String(r.id) === id[1]);
+      concept = record
+        ? options.tag ? published.filter((r) => r.conceptrecid === record.conceptrecid) : [record]
+        : published.filter((r) => r.conceptrecid === id[1]);
+    } else {
+      const at = reference.lastIndexOf(':');
+      const hasTag = at > reference.lastIndexOf('/');
+      const name = hasTag ? reference.slice(0, at) : reference;
+      concept = published.filter((r) => parseDonodoNotes(r.metadata.notes).imageName?.replace(/:[^:/]*$/, '') === name);
+      if (hasTag) concept = concept.filter((r) => r.metadata.version === reference.slice(at + 1));
+    }
+    if (options.tag) concept = concept.filter((r) => r.metadata.version === options.tag);
+    const latest = concept.sort((a, b) => b.id - a.id)[0];
+    if (!latest) {
+      throw new DonodoError('RECORD_NOT_FOUND', `No published record in ${this.#root} matches "${reference}"${options.tag ? ` with version ${options.tag}` : ''}.`, {
+        hint: 'Use a record id, a concept id (its latest version, or --tag), or NAME[:TAG] as printed by push.',
+      });
+    }
+    return toArchived(latest, this.#root);
+  }
+
+  async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
+    const file_ = path.join(this.#dir('records', Number(record.recordId)), path.basename(file.key));
+    progress.total((await stat(file_)).size);
+    const measure = new MeasuringStream({ progress });
+    return createReadStream(file_).pipe(measure);
+  }
+
+  #fresh(id: number, conceptrecid: string): StoredRecord {
+    const now = new Date().toISOString();
+    return { id, recid: String(id), conceptrecid, title: '', created: now, modified: now, status: 'draft', state: 'unsubmitted', submitted: false, metadata: {}, files: [] };
+  }
+
+  /** Claim the next free id: ids are shared by concepts and versions, as on Zenodo. */
+  async #claimId(): Promise<number> {
+    const ids = path.join(this.#root, 'ids');
+    await mkdir(ids, { recursive: true });
+    let next = (await readdir(ids)).map(Number).filter(Number.isInteger).reduce((a, b) => Math.max(a, b), 0) + 1;
+    for (;;) {
+      try {
+        await mkdir(path.join(ids, String(next)));
+        return next;
+      } catch (cause) {
+        if ((cause as { code?: string }).code !== 'EEXIST') throw cause;
+        next += 1;
+      }
+    }
+  }
+
+  #dir(area: 'drafts' | 'records', id: number | string): string {
+    return path.join(this.#root, area, String(id));
+  }
+
+  async #read(area: 'drafts' | 'records', id: number | string): Promise<StoredRecord> {
+    return JSON.parse(await readFile(path.join(this.#dir(area, id), 'record.json'), 'utf8')) as StoredRecord;
+  }
+
+  async #write(stored: StoredRecord): Promise<void> {
+    const file = path.join(this.#dir('drafts', stored.id), 'record.json');
+    await writeFile(`${file}.tmp`, JSON.stringify(stored, null, 2) + '\n');
+    await rename(`${file}.tmp`, file);
+  }
+
+  async #all(): Promise<StoredRecord[]> {
+    const out: StoredRecord[] = [];
+    for (const area of ['records', 'drafts'] as const) {
+      let ids: string[];
+      try {
+        ids = await readdir(path.join(this.#root, area));
+      } catch {
+        continue;
+      }
+      for (const id of ids) {
+        try {
+          out.push(await this.#read(area, id));
+        } catch {
+          // A folder without a readable record.json is a draft being created; skip it.
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,112 @@
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { DonodoError, type ImageDetails, type ImageSource, type LoadedImage } from '../../src/plugin-api.ts';
+import { readLoadMessages } from './load-messages.ts';
+
+export interface DockerOptions {
+  socketPath?: string;
+}
+
+/** The `docker` image source: inspect, save, load and remove through the engine's API. */
+export class DockerImageSource implements ImageSource {
+  readonly #docker: Docker;
+  readonly #where: string;
+
+  constructor(options: DockerOptions, env: Record<string, string | undefined>) {
+    const target = connectionOf(options, env);
+    this.#docker = new Docker(target.options);
+    this.#where = target.where;
+  }
+
+  async inspect(reference: string): Promise<ImageDetails> {
+    let info: Docker.ImageInspectInfo;
+    try {
+      info = await this.#docker.getImage(reference).inspect();
+    } catch (cause) {
+      throw this.#translate(cause, reference);
+    }
+    const at = reference.lastIndexOf(':');
+    return {
+      id: info.Id,
+      name: reference.slice(0, at),
+      tag: reference.slice(at + 1),
+      created: info.Created,
+      labels: { ...(info.Config?.Labels ?? {}) },
+      size: info.Size,
+      inspect: info as unknown as Record<string, unknown>,
+    };
+  }
+
+  async export(reference: string): Promise<Readable> {
+    try {
+      return (await this.#docker.getImage(reference).get()) as Readable;
+    } catch (cause) {
+      throw this.#translate(cause, reference);
+    }
+  }
+
+  async load(tar: Readable): Promise<LoadedImage> {
+    let response: Readable;
+    try {
+      response = (await this.#docker.loadImage(tar, { quiet: true })) as Readable;
+    } catch (cause) {
+      throw this.#translate(cause);
+    }
+    const loaded = await readLoadMessages(response);
+    if (loaded.error) {
+      throw new DonodoError('DOCKER_LOAD_FAILED', `Docker refused the image archive: ${loaded.error}`, {
+        hint: 'The archive is not a valid docker save export, or the engine lacks space. Nothing was tagged.',
+      });
+    }
+    return { references: loaded.references, ids: loaded.ids };
+  }
+
+  async remove(reference: string): Promise<void> {
+    try {
+      await this.#docker.getImage(reference).remove({ force: true });
+    } catch (cause) {
+      if (statusOf(cause) !== 404) throw this.#translate(cause, reference);
+    }
+  }
+
+  #translate(cause: unknown, reference?: string): DonodoError {
+    const status = statusOf(cause);
+    if (status === 404 && reference) {
+      return new DonodoError('IMAGE_NOT_FOUND', `Image "${reference}" does not exist in the local Docker engine.`, {
+        hint: `Build or pull it first (docker images lists what is there), or check the spelling.`,
+        cause,
+      });
+    }
+    const code = (cause as { code?: string })?.code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') {
+      return new DonodoError('DOCKER_UNAVAILABLE', `No Docker engine answers at ${this.#where} (${code}).`, {
+        hint: code === 'EACCES'
+          ? 'You may not use the Docker socket: run as a member of the docker group, or set DOCKER_HOST.'
+          : 'Start the Docker engine (dockerd), or point DOCKER_HOST at one that runs.',
+        cause,
+      });
+    }
+    const message = (cause as { json?: { message?: string } })?.json?.message ?? (cause instanceof Error ? cause.message : String(cause));
+    return new DonodoError('DOCKER_FAILED', `Docker failed: ${message}`, { hint: 'See the engine logs for details.', cause });
+  }
+}
+
+/** Where the engine is: the socketPath option, else DOCKER_HOST (unix:// or tcp://), else the local socket. */
+function connectionOf(options: DockerOptions, env: Record<string, string | undefined>): { options: Docker.DockerOptions; where: string } {
+  if (options.socketPath) return { options: { socketPath: options.socketPath }, where: options.socketPath };
+  const host = env.DOCKER_HOST;
+  if (!host) return { options: { socketPath: '/var/run/docker.sock' }, where: '/var/run/docker.sock' };
+  if (host.startsWith('unix://')) return { options: { socketPath: host.slice('unix://'.length) }, where: host };
+  const url = /^(tcp|http|https):\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?/.exec(host);
+  if (!url) {
+    throw new DonodoError('DOCKER_HOST_INVALID', `DOCKER_HOST "${host}" is not a unix:// or tcp:// address.`, {
+      hint: 'Set DOCKER_HOST to unix:///path/to/docker.sock or tcp://host:port, or unset it to use the local socket.',
+    });
+  }
+  const tls = url[1] === 'https' || env.DOCKER_TLS_VERIFY === '1';
+  return { options: { host: url[2], port: Number(url[3] ?? (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' }, where: host };
+}
+
+function statusOf(cause: unknown): number | undefined {
+  return (cause as { statusCode?: number })?.statusCode;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+import { CommanderError } from 'commander';
+import { askYesNo } from './cli/ask.ts';
+import { buildProgram, configFlag, type Invocation } from './cli/program.ts';
+import { printError, printJson, printPull, printPush } from './cli/report.ts';
+import { SecretMasker } from './output/secret-masker.ts';
+import type { RunnerOutput } from './pipeline/runner.ts';
+import { PluginHost } from './plugins/plugin-host.ts';
+import { builtinPlugins } from './plugins/builtin-plugins.ts';
+import { describeError, pull, push, Session } from './run.ts';
+
+/**
+ * The command-line entry. The only place that decides the exit code:
+ * 0 done, 1 an error, 2 uploaded but not published (as the original donodo).
+ */
+async function main(argv: string[]): Promise<number> {
+  const masker = new SecretMasker();
+  const stdout = masker.wrap(process.stdout);
+  const stderr = masker.wrap(process.stderr);
+  const out = (text: string) => void stdout.write(text);
+  const err = (text: string) => void stderr.write(text);
+  const wantsJson = argv.includes('--json');
+  const debugOn = argv.includes('--debug');
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !wantsJson);
+
+  let session: Session;
+  try {
+    session = await Session.open({
+      configFile: configFlag(argv),
+      masker,
+      interactive,
+      debug: debugOn ? (m) => err(`debug: ${m}\n`) : undefined,
+      warn: (m) => err(`warning: ${m}\n`),
+    });
+  } catch (cause) {
+    // Help must work even when the configuration does not.
+    if (argv.some((a) => a === '--help' || a === '-h' || a === 'help')) return runProgram(new PluginHost(builtinPlugins), argv, async () => 0);
+    printError(err, undefined, describeError(cause));
+    return 1;
+  }
+
+  return runProgram(session.host, argv, async (invocation) => {
+    const mode: RunnerOutput['mode'] = stderr.isTTY && !invocation.global.json && !invocation.global.debug ? 'live' : 'lines';
+    const output: RunnerOutput = {
+      mode,
+      stream: stderr,
+      ask: interactive ? (question) => askYesNo(question, stderr) : undefined,
+      debug: invocation.global.debug ? (text) => err(`debug: ${text}\n`) : undefined,
+    };
+    let services;
+    try {
+      services = await session.services(invocation.overrides);
+    } catch (cause) {
+      output.debug?.(String((cause as Error)?.stack ?? cause));
+      printError(err, undefined, describeError(cause));
+      return 1;
+    }
+    if (invocation.command === 'push') {
+      const autoPublish = Boolean(invocation.options.autoPublish ?? session.loaded.config.autoPublish);
+      const results = await push(services, invocation.args, {
+        autoPublish,
+        forceUpload: Boolean(invocation.options.forceUpload),
+        conceptRecId: invocation.options.conceptrecid as string | undefined,
+        output,
+      });
+      for (const result of results) {
+        if (result.error) printError(err, results.length > 1 ? result.image : undefined, result.error);
+        if (invocation.global.json) printJson(out, result);
+        else printPush(out, result);
+      }
+      if (!autoPublish && !interactive && results.some((r) => r.status === 'unpublished')) {
+        err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
+      }
+      if (results.some((r) => r.status === 'failed')) return 1;
+      return results.some((r) => r.status === 'unpublished') ? 2 : 0;
+    }
+    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, output });
+    if (result.error) printError(err, undefined, result.error);
+    if (invocation.global.json) printJson(out, result);
+    else printPull(out, result);
+    return result.status === 'loaded' ? 0 : 1;
+  });
+}
+
+async function runProgram(host: PluginHost, argv: string[], handle: (invocation: Invocation) => Promise<number>): Promise<number> {
+  let invocation: Invocation | undefined;
+  const program = buildProgram(host, (i) => (invocation = i));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (cause) {
+    if (cause instanceof CommanderError) return cause.exitCode === 0 ? 0 : 1;
+    throw cause;
+  }
+  if (!invocation) {
+    program.outputHelp({ error: true });
+    return 1;
+  }
+  return handle(invocation);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (cause: unknown) => {
+    process.stderr.write(`donodo: internal error: ${String((cause as Error)?.stack ?? cause)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,104 @@
+import { Command, Option } from 'commander';
+import type { Overrides } from '../container.ts';
+import type { PluginKind } from '../contracts/plugin.ts';
+import { version } from '../package-info.ts';
+import type { PluginHost } from '../plugins/plugin-host.ts';
+
+/** What the command line asked for, once parsed. */
+export interface Invocation {
+  command: 'push' | 'pull';
+  args: string[];
+  global: { config?: string; storage?: string; json?: boolean; debug?: boolean };
+  options: Record<string, unknown>;
+  overrides: Overrides;
+}
+
+const EXAMPLES_PUSH = `
+Examples:
+  $ donodo push my/image:1.2 -y                    archive into the default storage and publish
+  $ donodo push my/image:1.2 --storage dir --dir ./archive
+  $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept`;
+
+const EXAMPLES_PULL = `
+Examples:
+  $ donodo pull 10.5281/zenodo.123                 a version DOI, a DOI link, a record link or id
+  $ donodo pull 10.5281/zenodo.122 --tag 1.2       a concept DOI: its version 1.2 (else the latest)
+  $ donodo pull 7 --storage dir --dir ./archive`;
+
+/**
+ * The command-line interface. Plugins contribute flags (`--dir`, `--sandbox`, …); a flag applies
+ * to the plugin that offers it, and is refused when another plugin of that kind is selected.
+ */
+export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation) => void): Command {
+  const program = new Command('donodo')
+    .description('Archive container images as citable, versioned records (Zenodo DOIs or a local archive), and restore them.')
+    .version(version)
+    .option('-c, --config <file>', 'configuration file (default: donodo.config.json, .donodorc*, or package.json "donodo", searched upwards)')
+    .option('--storage <name>', `storage backend: ${host.list('storage').map((p) => p.name).join(', ')}`)
+    .option('--json', 'print one JSON object per image on stdout, nothing else')
+    .option('--debug', 'print details and stack traces on stderr (secrets masked)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+
+  const pluginFlags = collectPluginFlags(host);
+  const push = program
+    .command('push')
+    .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
+    .argument('<image...>', 'image references NAME:TAG (a tag other than "latest" is required)')
+    .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
+    .option('--force-upload', 'upload the archive even when the draft already holds the same one')
+    .option('--conceptrecid <id>', 'add the version to this concept record instead of finding it by title')
+    .addHelpText('after', EXAMPLES_PUSH);
+  const pull = program
+    .command('pull')
+    .description('restore an archived image into Docker, and check it is the one archived')
+    .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
+    .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .addHelpText('after', EXAMPLES_PULL);
+
+  for (const command of [push, pull]) {
+    for (const flag of pluginFlags) command.addOption(flag.option);
+    command.action((...received: unknown[]) => {
+      const cmd = received[received.length - 1] as Command;
+      const options = cmd.opts();
+      const overrides: Overrides = { names: {}, options: [] };
+      const global = program.opts() as Invocation['global'];
+      if (global.storage) overrides.names!.storage = global.storage;
+      for (const flag of pluginFlags) {
+        const value = options[flag.option.attributeName()];
+        if (value !== undefined) overrides.options!.push({ kind: flag.kind, plugin: flag.plugin, flag: flag.option.long!, option: flag.target, value });
+      }
+      const args = cmd.args;
+      onInvoke({ command: cmd.name() as Invocation['command'], args, global, options, overrides });
+    });
+  }
+  return program;
+}
+
+function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: PluginKind; plugin: string; target: string }> {
+  const flags: Array<{ option: Option; kind: PluginKind; plugin: string; target: string }> = [];
+  const seen = new Set<string>();
+  for (const kind of ['image-source', 'storage', 'compressor', 'metadata'] as const) {
+    for (const plugin of host.list(kind)) {
+      for (const cli of plugin.cliOptions ?? []) {
+        const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}")`);
+        if (seen.has(option.long!)) continue;
+        seen.add(option.long!);
+        flags.push({ option, kind, plugin: plugin.name, target: cli.option });
+      }
+    }
+  }
+  return flags;
+}
+
+/** The value of `--config`/`-c` in raw arguments, needed before the full parse (plugins add flags). */
+export function configFlag(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    if (arg === '--config' || arg === '-c') return argv[i + 1];
+    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+  }
+  return undefined;
+}

@@ -1,0 +1,45 @@
+import { formatBytes } from '../output/format.ts';
+import type { PullResult, PushResult } from '../results.ts';
+
+type Write = (text: string) => void;
+
+/** One JSON object per line, per image: all that stdout carries with --json. */
+export function printJson(write: Write, result: PushResult | PullResult): void {
+  write(JSON.stringify(result) + '\n');
+}
+
+/** The human account of a push, one block per image, on stdout. */
+export function printPush(write: Write, result: PushResult): void {
+  const where = result.doi ? `DOI ${result.doi} ${result.doiUrl ?? ''}`.trim() : `record ${result.recordId} ${result.doiUrl ?? result.webUrl ?? ''}`.trim();
+  switch (result.status) {
+    case 'published':
+      write(`${result.image} published: ${where}\n`);
+      break;
+    case 'unchanged':
+      write(`${result.image} is already published with this image: ${where}\n`);
+      break;
+    case 'unpublished':
+      write(`${result.image} uploaded but NOT published; the draft is kept at ${result.webUrl ?? `record ${result.recordId}`}\n`);
+      write(`  Publish it there, or run the same push again with --auto-publish (-y).\n`);
+      break;
+    case 'failed':
+      return;
+  }
+  const concept = result.conceptDoi ? `concept DOI ${result.conceptDoi}` : result.conceptRecId ? `concept ${result.conceptRecId}` : undefined;
+  const file = result.file ? `${result.file.key} ${formatBytes(result.file.size)} md5 ${result.file.md5}` : undefined;
+  const line = [result.status !== 'unchanged' || result.doi ? `record ${result.recordId}` : undefined, concept, file].filter(Boolean).join(', ');
+  if (line) write(`  ${line}\n`);
+}
+
+export function printPull(write: Write, result: PullResult): void {
+  if (result.status !== 'loaded') return;
+  write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId ?? 'unknown id'}) from ${result.doi ?? `record ${result.recordId}`}\n`);
+}
+
+/** The error block on stderr: message, details, hint. */
+export function printError(write: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {
+  const where = [error.step && `step ${error.step}`, error.plugin && `plugin ${error.plugin}`].filter(Boolean).join(', ');
+  write(`donodo: ${image ? `${image}: ` : ''}${error.message} [${error.code}${where ? `; ${where}` : ''}]\n`);
+  for (const detail of error.details ?? []) write(`  - ${detail}\n`);
+  if (error.hint) write(`  ${error.hint}\n`);
+}

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import { errors } from '../errors/catalogue.ts';
+import { readSchema } from '../package-info.ts';
+import { validateAgainst } from '../schema/validator.ts';
+import type { DonodoConfig, LoadedConfig } from './config.ts';
+
+const schema = readSchema('config.schema.json');
+
+export const SEARCH_PLACES = [
+  'package.json',
+  'donodo.config.json',
+  '.donodorc',
+  '.donodorc.json',
+  '.donodorc.yaml',
+  '.donodorc.yml',
+  '.config/donodorc',
+  '.config/donodorc.json',
+];
+
+/**
+ * Find and validate the configuration: `file` when given, otherwise the first of SEARCH_PLACES
+ * from `cwd` upwards. No file at all is a valid, empty configuration.
+ */
+export async function loadConfig(options: { file?: string; cwd: string }): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('donodo', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'global',
+    stopDir: path.parse(options.cwd).root,
+    cache: false,
+  });
+  let result: { config: unknown; filepath: string; isEmpty?: boolean } | null;
+  const shownName = options.file ?? 'file';
+  try {
+    if (options.file) {
+      const file = path.resolve(options.cwd, options.file);
+      await readFile(file).catch((cause: unknown) => {
+        throw errors.configNotFound(options.file!, cause);
+      });
+      result = await explorer.load(file);
+    } else {
+      result = await explorer.search(options.cwd);
+    }
+  } catch (cause) {
+    if (cause instanceof Error && 'code' in cause && cause.code === 'CONFIG_NOT_FOUND') throw cause;
+    throw errors.configSyntax(shownName, cause);
+  }
+  if (!result) return { config: {}, baseDir: options.cwd };
+  const config = (result.isEmpty ? {} : result.config) as DonodoConfig;
+  const problems = validateAgainst(schema, config);
+  if (problems.length) throw errors.configInvalid(`"${path.relative(options.cwd, result.filepath) || result.filepath}"`, problems);
+  return { config, file: result.filepath, baseDir: path.dirname(result.filepath) };
+}

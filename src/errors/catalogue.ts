@@ -1,0 +1,127 @@
+import { DonodoError } from './donodo-error.ts';
+
+/**
+ * Every error the core shows to users, in one place. Each entry fixes a stable code, a one-line
+ * message and a hint saying what to do. Plugins throw their own DonodoErrors.
+ */
+export const errors = {
+  referenceMissingTag: (ref: string) =>
+    new DonodoError('REFERENCE_NO_TAG', `Image reference "${ref}" has no tag.`, {
+      hint: 'Name the version to archive explicitly, e.g. "my/image:1.2". A version needs a tag.',
+    }),
+  referenceLatest: (ref: string) =>
+    new DonodoError('REFERENCE_LATEST', `Image reference "${ref}" uses the tag "latest", which donodo does not archive.`, {
+      hint: '"latest" changes meaning over time, so it cannot name a citable version. Tag the image with a version (docker tag IMAGE my/image:1.2) and push that.',
+    }),
+  referenceDigest: (ref: string) =>
+    new DonodoError('REFERENCE_DIGEST', `Image reference "${ref}" names a digest; push needs a tag.`, {
+      hint: 'Each archived version is named by its tag. Tag the image (docker tag IMAGE my/image:1.2) and push "my/image:1.2".',
+    }),
+  referenceInvalid: (ref: string, why: string) =>
+    new DonodoError('REFERENCE_INVALID', `Image reference "${ref}" is not valid: ${why}.`, {
+      hint: 'Use NAME:TAG, e.g. "my/image:1.2" or "localhost:5000/team/tool:2.0" (lower-case name, tag of letters, digits, "_", "." and "-").',
+    }),
+  configNotFound: (file: string, cause?: unknown) =>
+    new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
+      hint: 'Check the path given to --config.',
+      cause,
+    }),
+  configSyntax: (file: string, cause: unknown) =>
+    new DonodoError('CONFIG_SYNTAX', `Configuration file "${file}" is not valid JSON or YAML: ${messageOf(cause)}`, {
+      hint: 'Fix the syntax at the position shown; donodo.config.example.json shows a valid file.',
+      cause,
+    }),
+  configInvalid: (file: string, details: string[]) =>
+    new DonodoError('CONFIG_INVALID', `Configuration ${file} has ${details.length} problem${details.length === 1 ? '' : 's'}.`, {
+      hint: 'Correct each field listed; schemas/config.schema.json describes every setting, and editors complete it when the file names it in "$schema".',
+      details,
+    }),
+  pluginUnknown: (kind: string, name: string, known: string[]) =>
+    new DonodoError('PLUGIN_UNKNOWN', `No ${kind} plugin is named "${name}".`, {
+      hint: `Known ${kind} plugins: ${known.join(', ') || 'none'}. A third-party plugin must be listed in the config's "plugins".`,
+    }),
+  pluginLoad: (module: string, cause: unknown) =>
+    new DonodoError('PLUGIN_LOAD', `Plugin module "${module}" could not be loaded: ${messageOf(cause)}`, {
+      hint: 'Paths in "plugins" are relative to the configuration file; package names must be installed where the config is.',
+      cause,
+    }),
+  pluginShape: (module: string, problems: string[]) =>
+    new DonodoError('PLUGIN_SHAPE', `Plugin module "${module}" does not export a donodo plugin.`, {
+      hint: 'Its default export must be an object { kind, name, create(options, deps) } (or a list of them); see "Writing a plugin" in the README.',
+      details: problems,
+    }),
+  pluginDuplicate: (kind: string, name: string) =>
+    new DonodoError('PLUGIN_DUPLICATE', `Two ${kind} plugins are named "${name}".`, {
+      hint: 'Plugin names must be unique per kind; rename the third-party plugin.',
+    }),
+  pluginOptions: (kind: string, name: string, details: string[]) =>
+    new DonodoError('PLUGIN_OPTIONS', `Options of the ${kind} plugin "${name}" are not valid.`, {
+      hint: "Correct the options listed; the plugin's optionsSchema says what it accepts.",
+      details,
+    }),
+  pluginCliOption: (flag: string, kind: string, selected: string) =>
+    new DonodoError('PLUGIN_CLI_OPTION', `${flag} does not apply: the ${kind} in use is "${selected}".`, {
+      hint: `Select the ${kind} plugin that offers ${flag}, or leave the flag out.`,
+    }),
+  pluginFailed: (plugin: string, step: string, cause: unknown) =>
+    new DonodoError('PLUGIN_FAILED', `Plugin "${plugin}" failed during ${step}: ${messageOf(cause)}`, {
+      hint: 'This is a fault in the plugin or in what it was given; run with --debug for the stack trace and report it to its author.',
+      cause,
+    }),
+  metadataInvalid: (details: string[]) =>
+    new DonodoError('METADATA_INVALID', `The deposition metadata has ${details.length} problem${details.length === 1 ? '' : 's'}; nothing was uploaded.`, {
+      hint: 'Fix the templates or labels that produce these fields (see "Metadata" in the README), then push again.',
+      details,
+    }),
+  publishedDifferentImage: (name: string, tag: string, where: string, recordedId: string, localId: string) =>
+    new DonodoError('TAG_PUBLISHED_DIFFERENT_IMAGE', `${name}:${tag} is already published (${where}) with a different image (${short(recordedId)}; local ${short(localId)}).`, {
+      hint: 'A published version cannot change. Give the new image a new tag and push that tag.',
+    }),
+  checksumMismatch: (what: string, expected: string, actual: string) =>
+    new DonodoError('CHECKSUM_MISMATCH', `${what}: md5 ${actual} does not match the expected ${expected}.`, {
+      hint: 'The bytes were damaged in transit or in storage; nothing was published or kept. Run the command again.',
+    }),
+  noImageFile: (record: string, keys: string[]) =>
+    new DonodoError('NO_IMAGE_FILE', `Record ${record} holds no image archive (files: ${keys.length ? keys.join(', ') : 'none'}).`, {
+      hint: 'donodo looks for a file whose name starts with "image.tar", else one containing ".tar". Check that the reference names an image record.',
+    }),
+  severalImageFiles: (record: string, keys: string[]) =>
+    new DonodoError('SEVERAL_IMAGE_FILES', `Record ${record} holds several candidate image archives: ${keys.join(', ')}.`, {
+      hint: 'donodo needs exactly one file whose name starts with "image.tar" (or contains ".tar"); download the one you want by hand and use docker load.',
+    }),
+  imageIdMismatch: (record: string, expected: string, loaded: string) =>
+    new DonodoError('IMAGE_ID_MISMATCH', `The image loaded from record ${record} has id ${short(loaded)}, but the record says ${short(expected)}; it was removed again.`, {
+      hint: 'The archive does not hold the image its record describes. Contact the record owner; do not rely on this record.',
+    }),
+  loadedNothing: (record: string) =>
+    new DonodoError('LOAD_EMPTY', `Loading the archive of record ${record} brought no image into Docker.`, {
+      hint: 'The file is not a docker save archive. Check that the reference names an image record.',
+    }),
+  decompressFailed: (key: string, cause: unknown) =>
+    new DonodoError('ARCHIVE_CORRUPT', `The archive "${key}" could not be decompressed: ${messageOf(cause)}`, {
+      hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
+      cause,
+    }),
+  noCompressor: (key: string) =>
+    new DonodoError('NO_COMPRESSOR', `No compressor handles the file "${key}".`, {
+      hint: 'Configure a compressor plugin that reads this format, or download the file by hand.',
+    }),
+  notPublished: (where: string) =>
+    new DonodoError('NOT_PUBLISHED', `The draft was kept unpublished: ${where}`, {
+      hint: 'Review it there and publish it on the web page, or run the same push again with --auto-publish (-y).',
+    }),
+  unexpected: (cause: unknown) =>
+    new DonodoError('UNEXPECTED', `Unexpected failure: ${messageOf(cause)}`, {
+      hint: 'Run again with --debug for the full trace, and report it if it persists.',
+      cause,
+    }),
+};
+
+export function messageOf(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  return String(cause);
+}
+
+function short(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,0 +1,30 @@
+import type { ProgressSink } from '../contracts/progress.ts';
+import type { Services } from '../services.ts';
+
+/** What a running step may use besides its context. */
+export interface StepTools {
+  services: Services;
+  /** Progress of the step's long transfer (bytes and speed on the progress line). */
+  progress: ProgressSink;
+}
+
+/**
+ * One named step of a pipeline. Steps are declared as data (see pipelines.ts) and run in order;
+ * each reads and extends the pipeline's context.
+ */
+export interface Step<C> {
+  /** Stable identifier, used in errors and `--json` output ("export", "upload", …). */
+  id: string;
+  /** Shown on the progress line. */
+  title: string;
+  /** Return a reason to skip the step, or false to run it. */
+  skip?(context: C): string | false;
+  /**
+   * A question to ask before running (on a terminal). Returning undefined asks nothing.
+   * When the answer is no, the step and the rest of the pipeline are skipped.
+   */
+  confirm?(context: C): string | undefined;
+  /** Record the user's answer (e.g. to remember that publishing was declined). */
+  declined?(context: C): void;
+  run(context: C, tools: StepTools): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import type { Step } from './pipeline/step.ts';
+import { confirmUpload } from './steps/push/confirm-upload.ts';
+import { exportImage } from './steps/push/export-image.ts';
+import { locateVersion } from './steps/push/locate-version.ts';
+import { openDraft } from './steps/push/open-draft.ts';
+import { publishDraft } from './steps/push/publish-draft.ts';
+import type { PushContext } from './steps/push/push-context.ts';
+import { renderMetadata } from './steps/push/render-metadata.ts';
+import { resolveImage } from './steps/push/resolve-image.ts';
+import { uploadArchive } from './steps/push/upload-archive.ts';
+import { loadImage } from './steps/pull/load-image.ts';
+import { locateFile } from './steps/pull/locate-file.ts';
+import type { PullContext } from './steps/pull/pull-context.ts';
+import { resolveRecord } from './steps/pull/resolve-record.ts';
+import { verifyImage } from './steps/pull/verify-image.ts';
+
+/**
+ * push: everything a user can get wrong is checked (resolve, render) and what exists is found
+ * (locate) before the first write; the archive is made once (export) and only then does storage
+ * change (draft, upload, confirm, publish).
+ */
+export const pushPipeline: readonly Step<PushContext>[] = [
+  resolveImage,
+  renderMetadata,
+  locateVersion,
+  exportImage,
+  openDraft,
+  uploadArchive,
+  confirmUpload,
+  publishDraft,
+];
+
+/** pull: find the record and its archive, stream it into the engine, check what arrived. */
+export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, loadImage, verifyImage];

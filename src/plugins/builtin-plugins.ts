@@ -1,0 +1,12 @@
+import defaultsMetadata from '../../plugins/defaults-metadata/index.ts';
+import dir from '../../plugins/dir/index.ts';
+import docker from '../../plugins/docker/index.ts';
+import gzip from '../../plugins/gzip/index.ts';
+import type { AnyPlugin } from '../contracts/plugin.ts';
+
+/**
+ * The built-in plugins, listed once. The first plugin of each kind is that kind's default;
+ * metadata plugins all apply, in this order, unless the configuration lists its own.
+ * Removing an entry is all it takes to drop a plugin.
+ */
+export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, gzip, defaultsMetadata];

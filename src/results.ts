@@ -1,0 +1,70 @@
+import type { ArchiveFile } from './contracts/storage-backend.ts';
+import type { PullContext } from './steps/pull/pull-context.ts';
+import type { PushContext } from './steps/push/push-context.ts';
+
+/** What `push` reports per image (`--json` prints this object). */
+export interface PushResult {
+  image: string;
+  /** published, unchanged (already published with this image), unpublished (draft kept), failed. */
+  status: 'published' | 'unchanged' | 'unpublished' | 'failed';
+  imageId?: string;
+  recordId?: string;
+  conceptRecId?: string;
+  doi?: string;
+  doiUrl?: string;
+  conceptDoi?: string;
+  version?: string;
+  published: boolean;
+  /** Where to look at the record or draft. */
+  webUrl?: string;
+  file?: ArchiveFile & { sha256?: string };
+  error?: { code: string; message: string; hint?: string; details?: string[]; step?: string; plugin?: string };
+}
+
+/** What `pull` reports (`--json` prints this object). */
+export interface PullResult {
+  reference: string;
+  status: 'loaded' | 'failed';
+  image?: string;
+  images?: string[];
+  imageId?: string;
+  recordId?: string;
+  doi?: string;
+  version?: string;
+  file?: ArchiveFile;
+  error?: PushResult['error'];
+}
+
+export function pushResult(context: PushContext): PushResult {
+  const record = context.record;
+  const spool = context.spool;
+  const stored = record?.files.find((f) => f.key.startsWith('image.tar'));
+  return {
+    image: context.ref ? `${context.ref.name}:${context.ref.tag}` : context.reference,
+    status: context.outcome ?? 'failed',
+    imageId: context.image?.id,
+    recordId: record?.recordId,
+    conceptRecId: record?.conceptRecId,
+    doi: record?.doi,
+    doiUrl: record?.doiUrl,
+    conceptDoi: record?.conceptDoi,
+    version: record?.version ?? context.ref?.tag,
+    published: record?.published ?? false,
+    webUrl: record?.webUrl,
+    file: spool ? { key: spool.key, size: spool.size, md5: spool.md5, sha256: spool.sha256 } : stored,
+  };
+}
+
+export function pullResult(context: PullContext): PullResult {
+  return {
+    reference: context.reference,
+    status: 'loaded',
+    image: context.loaded?.[0],
+    images: context.loaded,
+    imageId: context.imageId,
+    recordId: context.record?.recordId,
+    doi: context.record?.doi,
+    version: context.record?.version,
+    file: context.file,
+  };
+}

@@ -1,0 +1,77 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+
+const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
+addFormats(ajv);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/**
+ * Validate `value` against a JSON Schema, compiling each schema object once.
+ * Returns one readable line per problem ("path: what is wrong (allowed: …)"), empty when valid.
+ */
+export function validateAgainst(schema: Record<string, unknown>, value: unknown, root = ''): string[] {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  if (validate(value)) return [];
+  return formatErrors(validate.errors ?? [], value, root);
+}
+
+function formatErrors(list: ErrorObject[], value: unknown, root: string): string[] {
+  // anyOf/oneOf produce one error per branch plus a summary; keep the most specific lines only.
+  const lines = new Set<string>();
+  const seenPaths = new Set(list.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf').map((e) => e.instancePath));
+  for (const error of list) {
+    if ((error.keyword === 'anyOf' || error.keyword === 'oneOf') && seenPaths.has(error.instancePath)) continue;
+    lines.add(describe(error, value, root));
+  }
+  return [...lines];
+}
+
+function describe(error: ErrorObject, value: unknown, root: string): string {
+  const path = pathOf(root, error.instancePath, error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined);
+  const actual = valueAt(value, error.instancePath);
+  const shown = actual === undefined ? '' : ` (got ${preview(actual)})`;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${path}: unknown setting`;
+    case 'required':
+      return `${pathOf(root, error.instancePath, String(error.params.missingProperty))}: is required but missing`;
+    case 'enum':
+      return `${path}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}${shown}`;
+    case 'const':
+      return `${path}: must be ${JSON.stringify(error.params.allowedValue)}${shown}`;
+    case 'type':
+      return `${path}: must be ${error.params.type}${shown}`;
+    default:
+      return `${path}: ${error.message ?? 'is not valid'}${shown}`;
+  }
+}
+
+function pathOf(root: string, pointer: string, extra?: string): string {
+  const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (extra !== undefined) parts.push(extra);
+  let out = root;
+  for (const part of parts) out += /^\d+$/.test(part) ? `[${part}]` : out ? `.${part}` : part;
+  return out || '(top level)';
+}
+
+function valueAt(value: unknown, pointer: string): unknown {
+  let current = value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function preview(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}

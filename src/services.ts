@@ -1,0 +1,15 @@
+import type { Compressor } from './contracts/compressor.ts';
+import type { ImageSource } from './contracts/image-source.ts';
+import type { MetadataProvider } from './contracts/metadata-provider.ts';
+import type { StorageBackend } from './contracts/storage-backend.ts';
+
+/** The plugin instances a pipeline works with, built by the composition root (container.ts). */
+export interface Services {
+  source: ImageSource;
+  storage: StorageBackend;
+  compressor: Compressor;
+  /** Metadata providers, in the order they apply. */
+  metadata: MetadataProvider[];
+  /** Directory relative paths of the configuration are resolved against. */
+  baseDir: string;
+}

@@ -1,0 +1,61 @@
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errors } from '../../errors/catalogue.ts';
+import type { Step } from '../../pipeline/step.ts';
+import { MeasuringStream } from '../../streams/measure.ts';
+import type { PullContext } from './pull-context.ts';
+
+/**
+ * download → md5 → decompress → docker load, streamed with no temporary file. When the bytes do
+ * not match the record's checksum, whatever the load brought in is removed again.
+ */
+export const loadImage: Step<PullContext> = {
+  id: 'load',
+  title: 'Download and load',
+  async run(context, { services, progress }) {
+    const record = context.record!;
+    const file = context.file!;
+    const name = record.doi ?? record.recordId;
+    const compressed = file.key.endsWith('.tar') ? undefined : services.compressor.handles(file.key) ? services.compressor : undefined;
+    if (!compressed && !file.key.endsWith('.tar')) throw errors.noCompressor(file.key);
+    const download = await services.storage.download(record, file, progress);
+    const measure = new MeasuringStream();
+    const tar = new PassThrough();
+    let streamError: unknown;
+    const feeding = pipeline(download, measure, ...(compressed ? [compressed.decompress()] : []), tar).catch((cause: unknown) => {
+      streamError = cause;
+      tar.destroy(cause as Error);
+    });
+    let loaded;
+    try {
+      loaded = await services.source.load(tar as Readable);
+    } catch (cause) {
+      await feeding;
+      if (streamError) throw translate(streamError, file.key);
+      throw cause;
+    }
+    await feeding;
+    if (streamError) {
+      await removeAll(services, loaded.references);
+      throw translate(streamError, file.key);
+    }
+    const { md5, size } = measure.result();
+    if (md5 !== file.md5 || size !== file.size) {
+      await removeAll(services, loaded.references);
+      throw errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${size} bytes)`, `${file.md5} (${file.size} bytes)`, md5);
+    }
+    if (loaded.references.length === 0 && loaded.ids.length === 0) throw errors.loadedNothing(name);
+    context.loaded = loaded.references;
+    context.imageId = loaded.ids[0];
+  },
+};
+
+async function removeAll(services: Parameters<Step<PullContext>['run']>[1]['services'], references: string[]): Promise<void> {
+  for (const reference of references) await services.source.remove(reference).catch(() => undefined);
+}
+
+function translate(cause: unknown, key: string) {
+  const code = (cause as { code?: string }).code;
+  if (code && code.startsWith('Z_')) return errors.decompressFailed(key, cause);
+  return cause;
+}

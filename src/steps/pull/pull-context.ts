@@ -1,0 +1,17 @@
+import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
+
+/** What a pull knows, step by step. */
+export interface PullContext {
+  reference: string;
+  options: PullOptions;
+  record?: ArchivedRecord;
+  file?: ArchiveFile;
+  /** `name:tag` references the load brought in. */
+  loaded?: string[];
+  imageId?: string;
+}
+
+export interface PullOptions {
+  /** Within a concept, the version whose `metadata.version` is this tag. */
+  tag?: string;
+}

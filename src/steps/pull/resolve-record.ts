@@ -1,0 +1,11 @@
+import type { Step } from '../../pipeline/step.ts';
+import type { PullContext } from './pull-context.ts';
+
+/** Turn the user's reference (DOI, link, id, concept…) into a published record. */
+export const resolveRecord: Step<PullContext> = {
+  id: 'resolve',
+  title: 'Find the record',
+  async run(context, { services }) {
+    context.record = await services.storage.resolve(context.reference, { tag: context.options.tag });
+  },
+};

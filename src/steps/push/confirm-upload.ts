@@ -1,0 +1,18 @@
+import { errors } from '../../errors/catalogue.ts';
+import type { Step } from '../../pipeline/step.ts';
+import type { PushContext } from './push-context.ts';
+import { skipWhenUnchanged } from './locate-version.ts';
+
+/** Compare what the storage says it holds with what was written locally; publish nothing else. */
+export const confirmUpload: Step<PushContext> = {
+  id: 'confirm',
+  title: 'Verify the stored archive',
+  skip: skipWhenUnchanged,
+  async run(context) {
+    const spool = context.spool!;
+    const stored = context.uploaded ?? context.draft!.record.files.find((f) => f.key === spool.key);
+    if (!stored || stored.md5 !== spool.md5 || stored.size !== spool.size) {
+      throw errors.checksumMismatch(`Stored ${spool.key} (${stored?.size ?? 0} bytes)`, `${spool.md5} (${spool.size} bytes)`, stored?.md5 ?? 'nothing');
+    }
+  },
+};

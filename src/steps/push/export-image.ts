@@ -1,0 +1,17 @@
+import type { Step } from '../../pipeline/step.ts';
+import type { PushContext } from './push-context.ts';
+import { skipWhenUnchanged } from './locate-version.ts';
+import { writeSpool } from './spool-file.ts';
+
+/** `docker save` → compressor → spool file, in one pass, hashed (md5, sha256) on the way. */
+export const exportImage: Step<PushContext> = {
+  id: 'export',
+  title: 'Export and compress',
+  skip: skipWhenUnchanged,
+  async run(context, { services, progress }) {
+    const { name, tag } = context.ref!;
+    progress.total(context.image!.size || undefined);
+    const tar = await services.source.export(`${name}:${tag}`);
+    context.spool = await writeSpool(`image.tar${services.compressor.extension}`, tar, services.compressor.compress(), progress, context.options.tmpDir);
+  },
+};

@@ -1,0 +1,18 @@
+import type { Step } from '../../pipeline/step.ts';
+import type { PushContext } from './push-context.ts';
+import { skipWhenUnchanged, versionRequest } from './locate-version.ts';
+
+/** Create, resume or version the draft, and write the full metadata into it. */
+export const openDraft: Step<PushContext> = {
+  id: 'draft',
+  title: 'Prepare the draft',
+  skip: skipWhenUnchanged,
+  async run(context, { services }) {
+    const spool = context.spool!;
+    // A resumed draft may already hold this very archive: keep it rather than upload it again.
+    const existing = context.located!.kind === 'draft' ? context.located!.record.files.find((f) => f.key === spool.key) : undefined;
+    const keep = existing && existing.md5 === spool.md5 && !context.options.forceUpload ? existing : undefined;
+    context.draft = await services.storage.openDraft(versionRequest(context), context.located!, context.metadata!, keep);
+    context.record = context.draft.record;
+  },
+};

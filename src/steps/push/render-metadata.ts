@@ -1,0 +1,28 @@
+import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
+import { errors } from '../../errors/catalogue.ts';
+import { readSchema } from '../../package-info.ts';
+import type { Step } from '../../pipeline/step.ts';
+import { validateAgainst } from '../../schema/validator.ts';
+import type { Services } from '../../services.ts';
+import type { PushContext } from './push-context.ts';
+
+const schema = readSchema('deposition-metadata.schema.json');
+
+/** Apply the metadata providers in order, then check the result against the deposition schema. */
+export const renderMetadata: Step<PushContext> = {
+  id: 'render',
+  title: 'Render metadata',
+  async run(context, { services }) {
+    context.metadata = await composeMetadata(services, context);
+  },
+};
+
+export async function composeMetadata(services: Services, context: PushContext): Promise<DepositionMetadata> {
+  let metadata: DepositionMetadata = {};
+  for (const provider of services.metadata) {
+    metadata = await provider.provide(metadata, { image: context.image!, baseDir: services.baseDir });
+  }
+  const problems = validateAgainst(schema, metadata, 'metadata');
+  if (problems.length) throw errors.metadataInvalid(problems);
+  return metadata;
+}

@@ -1,0 +1,18 @@
+import type { Step } from '../../pipeline/step.ts';
+import type { PushContext } from './push-context.ts';
+import { skipWhenUnchanged } from './locate-version.ts';
+
+function alreadyThere(context: PushContext) {
+  const spool = context.spool;
+  return spool && context.draft?.record.files.find((f) => f.key === spool.key && f.md5 === spool.md5 && f.size === spool.size);
+}
+
+/** Upload the spool file into the draft, unless the draft holds the same bytes already. */
+export const uploadArchive: Step<PushContext> = {
+  id: 'upload',
+  title: 'Upload',
+  skip: (context) => skipWhenUnchanged(context) || (!context.options.forceUpload && alreadyThere(context) ? 'the draft already holds this archive (same md5)' : false),
+  async run(context, { services, progress }) {
+    context.uploaded = await services.storage.upload(context.draft!, context.spool!, progress);
+  },
+};

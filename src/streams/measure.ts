@@ -1,0 +1,42 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import type { ProgressSink } from '../contracts/progress.ts';
+
+/** Digests and length of bytes that went through a {@link MeasuringStream}. */
+export interface Measured {
+  size: number;
+  md5: string;
+  sha256?: string;
+}
+
+/**
+ * A pass-through that counts bytes, hashes them (md5 unless turned off, sha256 on request) and reports
+ * progress, without copying the data.
+ */
+export class MeasuringStream extends Transform {
+  #size = 0;
+  readonly #md5?: Hash;
+  readonly #sha256?: Hash;
+  readonly #progress?: ProgressSink;
+
+  /** `md5` defaults to true; set it false to only count (and report progress). */
+  constructor(options: { md5?: boolean; sha256?: boolean; progress?: ProgressSink } = {}) {
+    super();
+    if (options.md5 !== false) this.#md5 = createHash('md5');
+    if (options.sha256) this.#sha256 = createHash('sha256');
+    this.#progress = options.progress;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#size += chunk.length;
+    this.#md5?.update(chunk);
+    this.#sha256?.update(chunk);
+    this.#progress?.advance(chunk.length);
+    callback(null, chunk);
+  }
+
+  /** Final figures; call once the stream has finished. */
+  result(): Measured {
+    return { size: this.#size, md5: this.#md5?.digest('hex') ?? '', sha256: this.#sha256?.digest('hex') };
+  }
+}

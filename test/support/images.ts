@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Run the docker CLI against the real engine. */
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+/**
+ * Build a small runnable image FROM scratch (busybox-static, no registry needed). Each call gets
+ * unique content, so each image has its own id. Returns the image id.
+ */
+export async function buildTestImage(reference: string, options: { labels?: Record<string, string>; extraBytes?: number } = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-image-'));
+  try {
+    await copyFile('/bin/busybox', path.join(dir, 'busybox'));
+    await writeFile(path.join(dir, 'unique.txt'), `${reference} ${randomBytes(16).toString('hex')}\n`);
+    await writeFile(path.join(dir, 'payload.bin'), randomBytes(options.extraBytes ?? 0));
+    const labels = Object.entries(options.labels ?? {}).map(([k, v]) => `LABEL ${JSON.stringify(k)}=${JSON.stringify(v)}`);
+    await writeFile(
+      path.join(dir, 'Dockerfile'),
+      ['FROM scratch', 'COPY busybox /bin/busybox', 'COPY unique.txt payload.bin /data/', ...labels, 'CMD ["/bin/busybox", "cat", "/data/unique.txt"]', ''].join('\n'),
+    );
+    await run('docker', ['build', '-q', '-t', reference, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    return docker('image', 'inspect', '--format', '{{.Id}}', reference);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Remove images, ignoring those that are already gone. */
+export async function removeImages(...references: string[]): Promise<void> {
+  for (const reference of references) await run('docker', ['rmi', '-f', reference]).catch(() => undefined);
+}
+
+export async function imageId(reference: string): Promise<string | undefined> {
+  return docker('image', 'inspect', '--format', '{{.Id}}', reference).catch(() => undefined);
+}
