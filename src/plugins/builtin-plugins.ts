@@ -2,6 +2,7 @@ import defaultsMetadata from '../../plugins/defaults-metadata/index.ts';
 import dir from '../../plugins/dir/index.ts';
 import docker from '../../plugins/docker/index.ts';
 import gzip from '../../plugins/gzip/index.ts';
+import zenodo from '../../plugins/zenodo/index.ts';
 import type { AnyPlugin } from '../contracts/plugin.ts';
 
 /**
@@ -9,4 +10,4 @@ import type { AnyPlugin } from '../contracts/plugin.ts';
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, gzip, defaultsMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, zenodo, gzip, defaultsMetadata];

@@ -1,0 +1,73 @@
+import { HTTPError, NetworkError, TimeoutError } from 'ky';
+import { DonodoError } from '../../src/plugin-api.ts';
+import type { Endpoint } from './endpoint.ts';
+import type { ZenodoErrorBody } from './zenodo-json.ts';
+
+/** What Zenodo said, per field, in its error body (`errors[].messages`, or the older `message`). */
+export function fieldMessages(body: ZenodoErrorBody | undefined): string[] {
+  return (body?.errors ?? []).map((e) => `${e.field ?? '(record)'}: ${(e.messages ?? (e.message ? [e.message] : [])).join(' ') || 'invalid'}`);
+}
+
+/**
+ * Turn an HTTP failure into a DonodoError that says what happened and what to do. `action`
+ * names what was attempted ("create the deposition", "upload image.tar.gz").
+ */
+export function translateHttpError(cause: unknown, action: string, endpoint: Endpoint): DonodoError {
+  if (cause instanceof DonodoError) return cause;
+  if (cause instanceof HTTPError) {
+    const status = cause.response.status;
+    const body = (typeof cause.data === 'object' ? cause.data : undefined) as ZenodoErrorBody | undefined;
+    const said = body?.message ?? (typeof cause.data === 'string' && cause.data.length < 200 && !cause.data.trimStart().startsWith('<') ? cause.data : cause.response.statusText);
+    const details = fieldMessages(body);
+    if (status === 403) {
+      return new DonodoError('ZENODO_FORBIDDEN', `Zenodo (${endpoint.origin}) refused to ${action}: 403 ${said || 'Permission denied.'}`, {
+        hint: endpoint.token
+          ? `Check ${endpoint.tokenSource}: the token must be valid for ${endpoint.origin} (the sandbox needs its own) with the scopes deposit:write and deposit:actions, and the deposition must be yours.`
+          : `Set ${endpoint.tokenSource} to a personal access token of ${endpoint.origin} with the scopes deposit:write and deposit:actions.`,
+        cause,
+      });
+    }
+    if (status === 429) {
+      return new DonodoError('ZENODO_RATE_LIMITED', `Zenodo kept refusing to ${action} for now: 429 ${said} (rate limit).`, {
+        hint: 'Wait a minute and run the same command again; it resumes where it stopped.',
+        cause,
+      });
+    }
+    if (status >= 500) {
+      return new DonodoError('ZENODO_SERVER_ERROR', `Zenodo failed to ${action}: ${status} ${said}.`, {
+        hint: 'This is on Zenodo\'s side; run the same command again later (it resumes), and check https://status.zenodo.org.',
+        details,
+        cause,
+      });
+    }
+    return new DonodoError('ZENODO_REJECTED', `Zenodo refused to ${action}: ${status} ${said}`, {
+      hint: details.length ? 'Correct the fields listed (templates or labels), then push again; the draft is kept.' : 'See the message above; run with --debug for the request.',
+      details,
+      cause,
+    });
+  }
+  if (cause instanceof TimeoutError) {
+    return new DonodoError('ZENODO_TIMEOUT', `Zenodo (${endpoint.origin}) did not answer in time while trying to ${action}.`, {
+      hint: 'Check the network and run the same command again; it resumes where it stopped.',
+      cause,
+    });
+  }
+  if (cause instanceof NetworkError || cause instanceof TypeError || (cause as { code?: string })?.code) {
+    const reason = describeNetwork(cause);
+    return new DonodoError('ZENODO_UNREACHABLE', `Could not reach Zenodo at ${endpoint.origin} to ${action}: ${reason}.`, {
+      hint: 'Check the network connection (and --zenodo-url or --sandbox); run the same command again, it resumes where it stopped.',
+      cause,
+    });
+  }
+  return new DonodoError('ZENODO_FAILED', `Talking to Zenodo failed while trying to ${action}: ${(cause as Error)?.message ?? String(cause)}`, {
+    hint: 'Run with --debug for details.',
+    cause,
+  });
+}
+
+function describeNetwork(cause: unknown): string {
+  for (let current = cause as { code?: string; message?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.code) return `${current.code}${current.message && !current.message.includes(current.code) ? ` (${current.message})` : ''}`;
+  }
+  return (cause as Error)?.message ?? 'network error';
+}

@@ -1,0 +1,249 @@
+import type { Readable } from 'node:stream';
+import { HTTPError } from 'ky';
+import {
+  DonodoError,
+  isImageArchiveKey,
+  MeasuringStream,
+  type ArchiveFile,
+  type ArchivedRecord,
+  type DepositionMetadata,
+  type Draft,
+  type Located,
+  type ProgressSink,
+  type StorageBackend,
+  type UploadSource,
+  type VersionRequest,
+} from '../../src/plugin-api.ts';
+import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
+import { fromDeposition, fromRecord, recordFiles } from './records.ts';
+import type { ZenodoHttp } from './zenodo-http.ts';
+import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
+
+/** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
+export const MAX_FILE_SIZE = 50e9;
+const PAGE_SIZE = 100;
+
+/**
+ * Zenodo through its legacy deposit API (push) and records API (pull), following the original
+ * donodo's rules for finding the concept: by concept record id when known, else by exact title.
+ */
+export class ZenodoStorage implements StorageBackend {
+  readonly #http: ZenodoHttp;
+  /** Bucket links of drafts (missing from list results, so kept from single reads). */
+  readonly #buckets = new Map<string, string>();
+  /** Download links of the files of resolved records. */
+  readonly #fileLinks = new Map<string, Map<string, string>>();
+
+  constructor(http: ZenodoHttp) {
+    this.#http = http;
+  }
+
+  async locate(request: VersionRequest): Promise<Located> {
+    this.#requireToken();
+    let conceptId = request.conceptRecId;
+    if (!conceptId) {
+      const byTitle = (await this.#search(`title:"${quote(request.title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === request.title);
+      if (byTitle.length === 0) return { kind: 'new' };
+      conceptId = String(byTitle[0]!.conceptrecid);
+    }
+    const versions = await this.#search(`conceptrecid:${conceptId}`, true);
+    if (versions.length === 0) {
+      if (!request.conceptRecId) return { kind: 'new' };
+      throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${conceptId}.`, {
+        hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
+      });
+    }
+    const sameTag = versions.filter((d) => d.metadata?.version === request.tag);
+    const published = sameTag.find((d) => d.submitted);
+    if (published) return { kind: 'published', record: fromDeposition(published) };
+    // An unpublished draft of the concept is resumed: for this tag, or reused for it (as the original does).
+    const draft = sameTag.find((d) => !d.submitted) ?? versions.find((d) => !d.submitted);
+    if (draft) return { kind: 'draft', record: fromDeposition(draft) };
+    const latest = versions.filter((d) => d.submitted).sort((a, b) => b.id - a.id)[0]!;
+    return { kind: 'new-version', concept: fromDeposition(latest) };
+  }
+
+  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft> {
+    this.#requireToken();
+    let deposition: Deposition;
+    let action: Draft['action'];
+    switch (located.kind) {
+      case 'new':
+        // Created with its metadata in one call, so no untitled orphan can be left behind.
+        deposition = await this.#http.json<Deposition>('post', 'deposit/depositions', 'create the deposition', { json: { metadata } });
+        action = 'created';
+        break;
+      case 'draft':
+        deposition = await this.#http.json<Deposition>('get', `deposit/depositions/${located.record.recordId}`, 'read the draft');
+        action = 'resumed';
+        break;
+      case 'new-version':
+        deposition = await this.#newVersion(located.concept);
+        action = 'new-version';
+        break;
+      default:
+        throw new DonodoError('DRAFT_PUBLISHED', `${request.name}:${request.tag} is already published.`, { hint: 'A published version cannot change; push a new tag.' });
+    }
+    for (const file of deposition.files ?? []) {
+      const kept = keep && file.filename === keep.key && file.checksum.replace(/^md5:/, '') === keep.md5;
+      if (isImageArchiveKey(file.filename) && !kept) {
+        await this.#http.json('delete', `deposit/depositions/${deposition.id}/files/${file.id}`, `remove the old ${file.filename} from the draft`);
+      }
+    }
+    if (located.kind !== 'new' || (deposition.files ?? []).length) {
+      // PUT replaces all metadata; new-version drafts lose version and publication_date, so send everything.
+      deposition = await this.#http.json<Deposition>('put', `deposit/depositions/${deposition.id}`, 'write the metadata', { json: { metadata } });
+    }
+    this.#remember(deposition);
+    return { record: fromDeposition(deposition), action };
+  }
+
+  async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
+    if (source.size > MAX_FILE_SIZE) {
+      throw new DonodoError('FILE_TOO_LARGE', `${source.key} is ${source.size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
+        hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
+      });
+    }
+    if (source.size === 0) {
+      throw new DonodoError('FILE_EMPTY', `${source.key} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
+    }
+    const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
+    const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
+    return { key: stored.key, size: stored.size, md5: (stored as BucketFile).checksum.replace(/^md5:/, '') };
+  }
+
+  async publish(draft: Draft): Promise<ArchivedRecord> {
+    const published = await this.#http.json<Deposition>('post', `deposit/depositions/${draft.record.recordId}/actions/publish`, 'publish the draft');
+    return fromDeposition(published);
+  }
+
+  async resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord> {
+    const target = parsePullReference(reference, this.#http.endpoint);
+    let record: ZenodoRecord | undefined;
+    if (target.kind === 'doi') {
+      const id = zenodoIdOf(target.doi);
+      if (id && !target.doi.startsWith(this.#http.endpoint.doiPrefix)) {
+        throw new DonodoError('DOI_OTHER_ZENODO', `${target.doi} is a DOI of ${target.doi.startsWith('10.5072') ? 'the Zenodo sandbox' : 'zenodo.org'}, but this run uses ${this.#http.endpoint.origin}.`, {
+          hint: target.doi.startsWith('10.5072') ? 'Add --sandbox.' : 'Leave out --sandbox (or --zenodo-url).',
+        });
+      }
+      record = id ? await this.#byId(id) : await this.#byDoi(target.doi);
+    } else {
+      record = await this.#byId(target.id);
+    }
+    if (!record) {
+      throw new DonodoError('RECORD_NOT_FOUND', `No published record on ${this.#http.endpoint.origin} matches "${reference}".`, {
+        hint: 'Check the DOI or id (drafts cannot be pulled; sandbox records need --sandbox).',
+      });
+    }
+    if (options.tag && record.metadata?.version !== options.tag) record = await this.#versionWithTag(record, options.tag, reference);
+    this.#fileLinks.set(String(record.id), new Map(recordFiles(record).filter((f) => f.link).map((f) => [f.key, f.link!])));
+    return fromRecord(record);
+  }
+
+  async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
+    const link = this.#fileLinks.get(record.recordId)?.get(file.key) ?? `records/${record.recordId}/files/${encodeURIComponent(file.key)}/content`;
+    const { body, size } = await this.#http.download(link, `download ${file.key}`);
+    progress.total(size ?? file.size);
+    return body.pipe(new MeasuringStream({ md5: false, progress }));
+  }
+
+  /** A record by id; an id that is a concept gives its latest version. */
+  async #byId(id: string): Promise<ZenodoRecord | undefined> {
+    const record = await this.#http.maybe<ZenodoRecord>(`records/${id}`, `read record ${id}`);
+    // Zenodo answers 404 for concept ids on /records/<id>; versions/latest accepts them (301).
+    return record ?? (await this.#http.maybe<ZenodoRecord>(`records/${id}/versions/latest`, `read the latest version of ${id}`));
+  }
+
+  /** A DOI that is not Zenodo-shaped: search version DOIs (all versions), then concept DOIs (latest). */
+  async #byDoi(doi: string): Promise<ZenodoRecord | undefined> {
+    const versions = await this.#records(`doi:"${quote(doi)}"`, true);
+    if (versions[0]) return versions[0];
+    return (await this.#records(`conceptdoi:"${quote(doi)}"`, false))[0];
+  }
+
+  async #versionWithTag(record: ZenodoRecord, tag: string, reference: string): Promise<ZenodoRecord> {
+    const versions = await this.#records(`conceptrecid:${record.conceptrecid}`, true);
+    const match = versions.find((v) => v.metadata?.version === tag);
+    if (match) return match;
+    const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
+    throw new DonodoError('TAG_NOT_FOUND', `The concept of "${reference}" (${record.conceptdoi ?? record.conceptrecid}) has no version "${tag}".`, {
+      hint: `Versions found: ${known.length ? known.join(', ') : 'none'}.`,
+    });
+  }
+
+  async #newVersion(concept: ArchivedRecord): Promise<Deposition> {
+    let deposition: Deposition;
+    try {
+      deposition = await this.#http.json<Deposition>('post', `deposit/depositions/${concept.recordId}/actions/newversion`, 'create a new version');
+    } catch (cause) {
+      // A new-version draft that already holds files makes Zenodo answer 400 "Please remove all files first."
+      // (the draft may not be in the search index yet): find that draft and resume it.
+      const existing = isRemoveFilesFirst(cause) ? await this.#pendingDraft(concept.conceptRecId) : undefined;
+      if (!existing) throw cause;
+      deposition = existing;
+    }
+    // Older Zenodo returned the original record here; the new draft is then at links.latest_draft.
+    if (String(deposition.id) === concept.recordId && deposition.links.latest_draft) {
+      deposition = await this.#http.json<Deposition>('get', deposition.links.latest_draft, 'read the new version draft');
+    }
+    return deposition;
+  }
+
+  async #pendingDraft(conceptId: string): Promise<Deposition | undefined> {
+    const draft = (await this.#search(`conceptrecid:${conceptId}`, false)).find((d) => !d.submitted);
+    return draft ? this.#http.json<Deposition>('get', `deposit/depositions/${draft.id}`, 'read the pending new version') : undefined;
+  }
+
+  async #readBucket(id: string): Promise<string> {
+    const deposition = await this.#http.json<Deposition>('get', `deposit/depositions/${id}`, 'read the draft');
+    this.#remember(deposition);
+    const bucket = deposition.links.bucket;
+    if (!bucket) throw new DonodoError('ZENODO_NO_BUCKET', `Draft ${id} has no file bucket.`, { hint: 'Zenodo did not offer a place to upload; try again later.' });
+    return bucket;
+  }
+
+  #remember(deposition: Deposition): void {
+    if (deposition.links.bucket) this.#buckets.set(String(deposition.id), deposition.links.bucket);
+  }
+
+  /** The caller's depositions matching `q` (all pages). */
+  async #search(q: string, allVersions: boolean): Promise<Deposition[]> {
+    const found: Deposition[] = [];
+    for (let page = 1; page <= 20; page++) {
+      const hits = await this.#http.json<Deposition[]>('get', 'deposit/depositions', 'search your depositions', {
+        searchParams: { q, size: PAGE_SIZE, page, ...(allVersions ? { all_versions: 'true' } : {}) },
+      });
+      found.push(...hits);
+      if (hits.length < PAGE_SIZE) break;
+    }
+    return found;
+  }
+
+  /** Published records matching `q`. */
+  async #records(q: string, allVersions: boolean): Promise<ZenodoRecord[]> {
+    // Guests may ask for 25 per page at most; one page is enough for these exact queries.
+    const result = await this.#http.json<RecordSearch>('get', 'records', 'search records', {
+      searchParams: { q, size: this.#http.endpoint.token ? 100 : 25, ...(allVersions ? { all_versions: 'true' } : {}), sort: 'mostrecent' },
+    });
+    return result.hits.hits;
+  }
+
+  #requireToken(): void {
+    const endpoint = this.#http.endpoint;
+    if (endpoint.token) return;
+    throw new DonodoError('ZENODO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
+      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>.`,
+    });
+  }
+}
+
+function isRemoveFilesFirst(cause: unknown): boolean {
+  const http = (cause as { cause?: unknown })?.cause;
+  return http instanceof HTTPError && http.response.status === 400 && JSON.stringify(http.data ?? '').includes('remove all files');
+}
+
+/** Escape a value for a quoted Elasticsearch query string. */
+function quote(value: string): string {
+  return value.replace(/[\\"]/g, (c) => `\\${c}`);
+}
