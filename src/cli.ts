@@ -2,19 +2,21 @@
 import { CommanderError } from 'commander';
 import { askYesNo } from './cli/ask.ts';
 import { buildProgram, configFlag, type Invocation } from './cli/program.ts';
-import { printError, printJson, printPull, printPush } from './cli/report.ts';
+import { pushCommand } from './cli/push-command.ts';
+import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
-import { describeError, pull, push, Session } from './run.ts';
+import { describeError, pull, Session } from './run.ts';
 
 /**
  * The command-line entry. The only place that decides the exit code:
  * 0 done, 1 an error, 2 uploaded but not published (as the original donodo).
  */
+const masker = new SecretMasker();
+
 async function main(argv: string[]): Promise<number> {
-  const masker = new SecretMasker();
   const stdout = masker.wrap(process.stdout);
   const stderr = masker.wrap(process.stderr);
   const out = (text: string) => void stdout.write(text);
@@ -56,23 +58,13 @@ async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (invocation.command === 'push') {
-      const autoPublish = Boolean(invocation.options.autoPublish ?? session.loaded.config.autoPublish);
-      const results = await push(services, invocation.args, {
-        autoPublish,
-        forceUpload: Boolean(invocation.options.forceUpload),
-        conceptRecId: invocation.options.conceptrecid as string | undefined,
-        output,
-      });
-      for (const result of results) {
-        if (result.error) printError(err, results.length > 1 ? result.image : undefined, result.error);
-        if (invocation.global.json) printJson(out, result);
-        else printPush(out, result);
+      try {
+        return await pushCommand(session, services, invocation, { out, err, output, interactive });
+      } catch (cause) {
+        output.debug?.(String((cause as Error)?.stack ?? cause));
+        printError(err, undefined, describeError(cause));
+        return 1;
       }
-      if (!autoPublish && !interactive && results.some((r) => r.status === 'unpublished')) {
-        err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
-      }
-      if (results.some((r) => r.status === 'failed')) return 1;
-      return results.some((r) => r.status === 'unpublished') ? 2 : 0;
     }
     const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, output });
     if (result.error) printError(err, undefined, result.error);
@@ -103,7 +95,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (cause: unknown) => {
-    process.stderr.write(`donodo: internal error: ${String((cause as Error)?.stack ?? cause)}\n`);
+    process.stderr.write(masker.mask(`donodo: internal error: ${String((cause as Error)?.stack ?? cause)}\n`));
     process.exitCode = 1;
   },
 );

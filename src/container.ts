@@ -57,11 +57,21 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
     )
     .inSingletonScope();
 
+  const choices = container.get<ChoiceMap>(Choices);
+  const variants = new Map<string, Promise<StorageBackend>>();
+  const storageWith = (options: Record<string, unknown>) => {
+    const merged = { ...choices.storage.options, ...options };
+    const key = JSON.stringify(merged);
+    if (!variants.has(key)) variants.set(key, host.create('storage', choices.storage.name, merged, deps));
+    return variants.get(key)!;
+  };
+
   return {
     source: await container.getAsync(ImageSource),
     storage: await container.getAsync(StorageBackend),
     compressor: await container.getAsync(Compressor),
     metadata: await container.getAsync<MetadataProvider[]>(MetadataProviders),
+    storageWith,
     baseDir: loaded.baseDir,
   };
 }

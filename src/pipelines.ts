@@ -30,5 +30,8 @@ export const pushPipeline: readonly Step<PushContext>[] = [
   publishDraft,
 ];
 
+/** push --dry-run: what push would do, with no write anywhere. */
+export const planPipeline: readonly Step<PushContext>[] = [resolveImage, renderMetadata, locateVersion];
+
 /** pull: find the record and its archive, stream it into the engine, check what arrived. */
 export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, loadImage, verifyImage];

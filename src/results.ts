@@ -5,8 +5,8 @@ import type { PushContext } from './steps/push/push-context.ts';
 /** What `push` reports per image (`--json` prints this object). */
 export interface PushResult {
   image: string;
-  /** published, unchanged (already published with this image), unpublished (draft kept), failed. */
-  status: 'published' | 'unchanged' | 'unpublished' | 'failed';
+  /** published, unchanged (already published with this image), unpublished (draft kept), planned (--dry-run), failed. */
+  status: 'published' | 'unchanged' | 'unpublished' | 'planned' | 'failed';
   imageId?: string;
   recordId?: string;
   conceptRecId?: string;
@@ -18,6 +18,9 @@ export interface PushResult {
   /** Where to look at the record or draft. */
   webUrl?: string;
   file?: ArchiveFile & { sha256?: string };
+  /** With --dry-run: what push would do, and the metadata exactly as it would be sent. */
+  plan?: 'create' | 'resume' | 'new-version' | 'unchanged';
+  metadata?: Record<string, unknown>;
   error?: { code: string; message: string; hint?: string; details?: string[]; step?: string; plugin?: string };
 }
 
@@ -66,5 +69,24 @@ export function pullResult(context: PullContext): PullResult {
     doi: context.record?.doi,
     version: context.record?.version,
     file: context.file,
+  };
+}
+
+export function planResult(context: PushContext): PushResult {
+  const located = context.located;
+  const plan = context.outcome === 'unchanged' ? 'unchanged' : located?.kind === 'draft' ? 'resume' : located?.kind === 'new-version' ? 'new-version' : 'create';
+  const base = located?.kind === 'new-version' ? located.concept : context.record ?? (located?.kind === 'draft' ? located.record : undefined);
+  return {
+    image: `${context.ref!.name}:${context.ref!.tag}`,
+    status: 'planned',
+    plan,
+    imageId: context.image?.id,
+    recordId: plan === 'new-version' || plan === 'create' ? undefined : base?.recordId,
+    conceptRecId: base?.conceptRecId,
+    conceptDoi: base?.conceptDoi,
+    doi: plan === 'unchanged' ? base?.doi : undefined,
+    version: context.ref!.tag,
+    published: plan === 'unchanged',
+    metadata: context.metadata,
   };
 }

@@ -1,5 +1,9 @@
 import 'reflect-metadata';
+import pLimit from 'p-limit';
 import type { LoadedConfig } from './config/config.ts';
+import type { ImageSettings } from './config/image-settings.ts';
+import { parseImageRef } from './image-ref.ts';
+import type { LockFile } from './lock/lock-file.ts';
 import { loadConfig } from './config/load-config.ts';
 import { createPluginHost, createServices, type Overrides } from './container.ts';
 import type { PluginDeps } from './contracts/plugin.ts';
@@ -8,9 +12,9 @@ import { errors } from './errors/catalogue.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import { userAgent, version } from './package-info.ts';
 import { runPipeline, type RunnerOutput } from './pipeline/runner.ts';
-import { pullPipeline, pushPipeline } from './pipelines.ts';
+import { planPipeline, pullPipeline, pushPipeline } from './pipelines.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
-import { pullResult, pushResult, type PullResult, type PushResult } from './results.ts';
+import { planResult, pullResult, pushResult, type PullResult, type PushResult } from './results.ts';
 import type { Services } from './services.ts';
 import type { PullContext, PullOptions } from './steps/pull/pull-context.ts';
 import type { PushContext, PushOptions } from './steps/push/push-context.ts';
@@ -72,26 +76,77 @@ export class Session {
   }
 }
 
+export interface PushRun extends PushOptions {
+  output: RunnerOutput;
+  /** What the configuration says about an image name (templates, concept, storage options). */
+  settings?: (name: string) => Promise<ImageSettings>;
+  /** Where archived versions are recorded and looked up. */
+  lock?: LockFile;
+  /** How many image names to work on at once (the tags of one name always go in order). */
+  concurrency?: number;
+  /** Only find out what would happen: inspect, render and locate, write nothing. */
+  dryRun?: boolean;
+}
+
 /**
- * Archive images, one after the other. A failure of one image is reported in its result and does
- * not stop the others.
+ * Archive images. The tags of one name become versions of one concept, in the order given, so a
+ * tag that fails (or is left unpublished) stops the later tags of its name; other names go on,
+ * up to `concurrency` at a time. Settings of every name (templates) are checked before anything runs.
  */
-export async function push(services: Services, references: readonly string[], options: PushOptions & { output: RunnerOutput }): Promise<PushResult[]> {
-  const results: PushResult[] = [];
-  for (const reference of references) {
-    const context: PushContext = { reference, options };
-    const output = references.length > 1 ? { ...options.output, label: reference } : options.output;
-    try {
-      await runPipeline(pushPipeline, context, services, output);
-      results.push(pushResult(context));
-    } catch (cause) {
-      output.debug?.(traceOf(cause));
-      results.push({ ...pushResult(context), status: 'failed', error: describeError(cause) });
-    } finally {
-      await context.spool?.remove();
-    }
-  }
+export async function push(services: Services, references: readonly string[], run: PushRun): Promise<PushResult[]> {
+  const names = references.map(nameOf);
+  const settings = new Map<string, ImageSettings>();
+  for (const name of new Set(names)) settings.set(name, (await run.settings?.(name)) ?? { templates: [] });
+
+  const groups = new Map<string, number[]>();
+  names.forEach((name, index) => groups.set(name, [...(groups.get(name) ?? []), index]));
+  const concurrency = Math.max(1, run.concurrency ?? 1);
+  // Several live task lists cannot share one terminal: concurrent work prints plain lines.
+  const mode = concurrency > 1 && groups.size > 1 && run.output.mode === 'live' ? 'lines' : run.output.mode;
+  const results: PushResult[] = new Array(references.length);
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    [...groups.values()].map((indices) =>
+      limit(async () => {
+        let blocker: string | undefined;
+        for (const index of indices) {
+          const reference = references[index]!;
+          if (blocker) {
+            results[index] = { image: reference, status: 'failed', published: false, error: describeError(errors.blockedByEarlierTag(reference, blocker)) };
+            continue;
+          }
+          const output = { ...run.output, mode, label: references.length > 1 ? reference : undefined };
+          results[index] = await pushOne(services, reference, settings.get(names[index]!)!, run, output);
+          const status = results[index]!.status;
+          if (!run.dryRun && status !== 'published' && status !== 'unchanged') blocker = reference;
+        }
+      }),
+    ),
+  );
   return results;
+}
+
+async function pushOne(services: Services, reference: string, settings: ImageSettings, run: PushRun, output: RunnerOutput): Promise<PushResult> {
+  const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock };
+  try {
+    const scoped = settings.storageOptions ? { ...services, storage: await services.storageWith(settings.storageOptions) } : services;
+    await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output);
+    return run.dryRun ? planResult(context) : pushResult(context);
+  } catch (cause) {
+    output.debug?.(traceOf(cause));
+    return { ...pushResult(context), status: 'failed', error: describeError(cause) };
+  } finally {
+    await context.spool?.remove();
+  }
+}
+
+/** The image name of a reference (or the reference itself when it does not parse: it fails on its own). */
+function nameOf(reference: string): string {
+  try {
+    return parseImageRef(reference).name;
+  } catch {
+    return reference;
+  }
 }
 
 /** Restore an image from its record. */

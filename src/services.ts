@@ -10,6 +10,8 @@ export interface Services {
   compressor: Compressor;
   /** Metadata providers, in the order they apply. */
   metadata: MetadataProvider[];
+  /** The same storage with some options changed (a `repositories` entry's storage options). */
+  storageWith(options: Record<string, unknown>): Promise<StorageBackend>;
   /** Directory relative paths of the configuration are resolved against. */
   baseDir: string;
 }

@@ -1,25 +1,23 @@
-import { formatDonodoNotes, type DepositionMetadata, type ImageDetails } from '../../src/plugin-api.ts';
+import { ORIGINAL_DEFAULT_TEMPLATE, renderTemplate, templateScope, type DepositionMetadata, type ImageDetails } from '../../src/plugin-api.ts';
 
-/** The values the original donodo's default template produces for an image, with our own description. */
+/**
+ * The values the original donodo's default template gives for an image (rendered from its very
+ * expressions), with a description of our own that says how to restore the image and which id it has.
+ */
 export function defaultMetadata(image: ImageDetails): DepositionMetadata {
-  const reference = `${image.name}:${image.tag}`;
-  return {
-    upload_type: 'other',
-    access_right: 'open',
-    license: 'cc-by',
-    creators: [{ name: image.name.split('/')[0] }],
-    title: `Docker image ${image.name}`,
-    version: image.tag,
-    publication_date: (image.labels['org.label-schema.build-date'] ?? image.created).slice(0, 10),
-    keywords: ['docker image'],
-    notes: formatDonodoNotes(image.id, reference),
-    description: [
-      `<p>This record archives the container image <code>${escapeHtml(reference)}</code>`,
-      ` (image id <code>${escapeHtml(image.id)}</code>) as a gzip-compressed <code>docker save</code> export.</p>`,
-      '<p>To restore it, download <code>image.tar.gz</code> and run <code>docker load -i image.tar.gz</code>,',
-      ' or run <code>donodo pull DOI</code> with the DOI of this record, which also checks the image id.</p>',
-    ].join(''),
-  };
+  const { description: _theirs, ...template } = ORIGINAL_DEFAULT_TEMPLATE;
+  const rendered = renderTemplate(template, templateScope(image), { source: 'the default template' }) as DepositionMetadata;
+  return { ...rendered, description: describe(image) };
+}
+
+function describe(image: ImageDetails): string {
+  const reference = escapeHtml(`${image.name}:${image.tag}`);
+  return [
+    `<p>This record archives the container image <strong>${reference}</strong> (image id <code>${escapeHtml(image.id)}</code>)`,
+    ' as <code>image.tar.gz</code>: a gzip-compressed <code>docker save</code> export.</p>',
+    '<p>To restore it, download the file and run <code>docker load -i image.tar.gz</code>;',
+    ' or run <code>donodo pull &lt;DOI of this record&gt;</code>, which downloads, loads and checks the image id in one step.</p>',
+  ].join('');
 }
 
 function escapeHtml(text: string): string {

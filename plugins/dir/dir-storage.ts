@@ -30,16 +30,19 @@ import { type StoredRecord, toArchived } from './stored-record.ts';
  */
 export class DirStorage implements StorageBackend {
   readonly #root: string;
+  readonly location: string;
 
   constructor(root: string) {
     this.#root = root;
+    this.location = root;
   }
 
   async locate(request: VersionRequest): Promise<Located> {
     const all = await this.#all();
-    const concept = all.filter((r) =>
-      request.conceptRecId ? r.conceptrecid === request.conceptRecId : r.title === request.title,
-    );
+    // A folder has no index lag, but a known id still pins the concept (titles may change).
+    const known = request.knownRecordId ? all.find((r) => String(r.id) === request.knownRecordId) : undefined;
+    const conceptRecId = request.conceptRecId ?? known?.conceptrecid;
+    const concept = all.filter((r) => (conceptRecId ? r.conceptrecid === conceptRecId : r.title === request.title));
     if (request.conceptRecId && concept.length === 0) {
       throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.#root} has no concept ${request.conceptRecId}.`, {
         hint: 'Check the concept id, or leave it out to let donodo find the concept by title.',

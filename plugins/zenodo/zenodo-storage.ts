@@ -34,13 +34,19 @@ export class ZenodoStorage implements StorageBackend {
   /** Download links of the files of resolved records. */
   readonly #fileLinks = new Map<string, Map<string, string>>();
 
+  readonly location: string;
+
   constructor(http: ZenodoHttp) {
     this.#http = http;
+    this.location = http.endpoint.api;
   }
 
   async locate(request: VersionRequest): Promise<Located> {
     this.#requireToken();
-    let conceptId = request.conceptRecId;
+    const known = request.knownRecordId ? await this.#knownDeposition(request.knownRecordId) : undefined;
+    if (known && !known.submitted) return { kind: 'draft', record: fromDeposition(known) };
+    if (known?.submitted && known.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(known) };
+    let conceptId = request.conceptRecId ?? known?.conceptrecid;
     if (!conceptId) {
       const byTitle = (await this.#search(`title:"${quote(request.title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === request.title);
       if (byTitle.length === 0) return { kind: 'new' };
@@ -193,6 +199,16 @@ export class ZenodoStorage implements StorageBackend {
   async #pendingDraft(conceptId: string): Promise<Deposition | undefined> {
     const draft = (await this.#search(`conceptrecid:${conceptId}`, false)).find((d) => !d.submitted);
     return draft ? this.#http.json<Deposition>('get', `deposit/depositions/${draft.id}`, 'read the pending new version') : undefined;
+  }
+
+  /** A deposition recorded earlier (lock file); gone or someone else's means unknown. */
+  async #knownDeposition(id: string): Promise<Deposition | undefined> {
+    try {
+      return await this.#http.maybe<Deposition>(`deposit/depositions/${id}`, `read deposition ${id}`);
+    } catch (cause) {
+      if (cause instanceof DonodoError && cause.code === 'ZENODO_FORBIDDEN') return undefined;
+      throw cause;
+    }
   }
 
   async #readBucket(id: string): Promise<string> {

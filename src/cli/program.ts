@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Overrides } from '../container.ts';
 import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
@@ -17,7 +17,9 @@ const EXAMPLES_PUSH = `
 Examples:
   $ donodo push my/image:1.2 -y                    archive into the default storage and publish
   $ donodo push my/image:1.2 --storage dir --dir ./archive
-  $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept`;
+  $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept
+  $ donodo push --all --dry-run                    what the configuration's "images" would do
+  $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox`;
 
 const EXAMPLES_PULL = `
 Examples:
@@ -45,10 +47,16 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const push = program
     .command('push')
     .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
-    .argument('<image...>', 'image references NAME:TAG (a tag other than "latest" is required)')
+    .argument('[image...]', 'image references NAME:TAG (a tag other than "latest" is required)')
+    .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
     .option('--force-upload', 'upload the archive even when the draft already holds the same one')
     .option('--conceptrecid <id>', 'add the version to this concept record instead of finding it by title')
+    .option('-t, --templates <file-or-url...>', 'deposition metadata templates (JSON file or https URL), over the configured ones')
+    .option('--dry-run', 'inspect, render and validate the metadata, find what would be created, resumed or versioned; write nothing')
+    .option('--concurrency <n>', 'image names worked on at once (tags of one name go in order)', (v) => positiveInt(v, '--concurrency'))
+    .option('--lock-file <path>', 'lock file recording what was archived (default: donodo.lock.json beside the configuration)')
+    .option('--no-lock', 'neither read nor write a lock file')
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
@@ -90,6 +98,12 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
     }
   }
   return flags;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 16) throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 16 (got "${value}").`);
+  return n;
 }
 
 /** The value of `--config`/`-c` in raw arguments, needed before the full parse (plugins add flags). */

@@ -22,6 +22,9 @@ export function printPush(write: Write, result: PushResult): void {
       write(`${result.image} uploaded but NOT published; the draft is kept at ${result.webUrl ?? `record ${result.recordId}`}\n`);
       write(`  Publish it there, or run the same push again with --auto-publish (-y).\n`);
       break;
+    case 'planned':
+      write(`${result.image}: would ${planText(result)}\n`);
+      return;
     case 'failed':
       return;
   }
@@ -29,6 +32,27 @@ export function printPush(write: Write, result: PushResult): void {
   const file = result.file ? `${result.file.key} ${formatBytes(result.file.size)} md5 ${result.file.md5}` : undefined;
   const line = [result.status !== 'unchanged' || result.doi ? `record ${result.recordId}` : undefined, concept, file].filter(Boolean).join(', ');
   if (line) write(`  ${line}\n`);
+}
+
+function planText(result: PushResult): string {
+  switch (result.plan) {
+    case 'unchanged':
+      return `do nothing: already published${result.doi ? ` as ${result.doi}` : ` as record ${result.recordId}`}`;
+    case 'resume':
+      return `resume draft ${result.recordId} (concept ${result.conceptRecId})`;
+    case 'new-version':
+      return `add a new version to concept ${result.conceptDoi ?? result.conceptRecId}`;
+    default:
+      return 'create a new concept and its first version';
+  }
+}
+
+/** A table of a batch: one row per image. */
+export function printSummary(write: Write, results: PushResult[]): void {
+  const rows = [['IMAGE', 'STATUS', 'RECORD', 'DOI'], ...results.map((r) => [r.image, r.status === 'planned' ? `would ${r.plan}` : r.status, r.recordId ?? '-', r.doi ?? '-'])];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  write('\n');
+  for (const row of rows) write(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd() + '\n');
 }
 
 export function printPull(write: Write, result: PullResult): void {

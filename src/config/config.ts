@@ -12,6 +12,22 @@ export interface DonodoConfig {
   compressor?: PluginChoice;
   metadata?: Array<string | PluginChoice>;
   autoPublish?: boolean;
+  defaults?: { templates?: TemplatesSetting };
+  repositories?: Record<string, RepositorySetting>;
+  images?: Array<string | { name: string; tags: string[] }>;
+  lockFile?: string;
+  concurrency?: number;
+}
+
+/** One template source: a file path, an https URL, or an inline template object. */
+export type TemplateSource = string | Record<string, unknown>;
+export type TemplatesSetting = TemplateSource | TemplateSource[];
+
+/** Settings of the images a `repositories` key matches. */
+export interface RepositorySetting {
+  templates?: TemplatesSetting;
+  conceptrecid?: string;
+  storage?: { options?: Record<string, unknown> };
 }
 
 /** A loaded configuration and where it came from. */

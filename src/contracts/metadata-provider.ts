@@ -3,12 +3,26 @@ import type { ImageDetails } from './image-source.ts';
 /** Zenodo deposition metadata in the legacy deposit API's shape (`metadata` of a deposition). */
 export type DepositionMetadata = Record<string, unknown>;
 
+/** A deposition metadata template (strings may hold `{expressions}`), with where it came from. */
+export interface TemplateInput {
+  /** File, URL or configuration setting the template came from, for messages. */
+  source: string;
+  template: Record<string, unknown>;
+}
+
 /** What a metadata provider may read while it contributes. */
 export interface MetadataContext {
   /** The image being archived. */
   image: ImageDetails;
   /** Directory of the configuration file (or the working directory), for resolving relative paths. */
   baseDir: string;
+  /**
+   * Templates that apply to this image, lowest precedence first: the config's `defaults`, the
+   * matching `repositories` entry, then `--templates`. Already checked; the `templates` plugin renders them.
+   */
+  templates: TemplateInput[];
+  /** The `repositories` key of the configuration that matched the image, if any. */
+  repository?: string;
 }
 
 /**

@@ -37,8 +37,13 @@ export interface VersionRequest {
   imageId: string;
   /** Title the concept is known by (rendered metadata `title`). */
   title: string;
-  /** Concept record to add the version to, when the user knows it. */
+  /** Concept record to add the version to, when the user (or the lock file) knows it. */
   conceptRecId?: string;
+  /**
+   * A record or draft id recorded earlier for this very version (lock file). Checked first, since
+   * search indexes lag behind writes and a draft created moments ago may not be found by search.
+   */
+  knownRecordId?: string;
 }
 
 /** What already exists for a version, found without changing anything. */
@@ -72,6 +77,8 @@ export interface UploadSource {
  * Push calls `locate`, then `openDraft`, `upload`, `publish`; pull calls `resolve` and `download`.
  */
 export interface StorageBackend {
+  /** Where records are kept, e.g. `https://zenodo.org/api` or a folder; names the storage in the lock file. */
+  readonly location: string;
   /** Find what exists for this version. Must not change anything. */
   locate(request: VersionRequest): Promise<Located>;
   /**

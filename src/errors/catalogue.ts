@@ -110,6 +110,10 @@ export const errors = {
     new DonodoError('NOT_PUBLISHED', `The draft was kept unpublished: ${where}`, {
       hint: 'Review it there and publish it on the web page, or run the same push again with --auto-publish (-y).',
     }),
+  blockedByEarlierTag: (reference: string, earlier: string) =>
+    new DonodoError('EARLIER_TAG_NOT_PUBLISHED', `${reference} was not pushed, because ${earlier} (an earlier tag of the same name) was not published.`, {
+      hint: 'Tags of one name become versions in the order given. Fix the earlier tag and run the same push again; what is done is skipped.',
+    }),
   unexpected: (cause: unknown) =>
     new DonodoError('UNEXPECTED', `Unexpected failure: ${messageOf(cause)}`, {
       hint: 'Run again with --debug for the full trace, and report it if it persists.',

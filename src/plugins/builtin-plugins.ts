@@ -2,6 +2,8 @@ import defaultsMetadata from '../../plugins/defaults-metadata/index.ts';
 import dir from '../../plugins/dir/index.ts';
 import docker from '../../plugins/docker/index.ts';
 import gzip from '../../plugins/gzip/index.ts';
+import labelsMetadata from '../../plugins/labels-metadata/index.ts';
+import templatesMetadata from '../../plugins/templates-metadata/index.ts';
 import zenodo from '../../plugins/zenodo/index.ts';
 import type { AnyPlugin } from '../contracts/plugin.ts';
 
@@ -10,4 +12,4 @@ import type { AnyPlugin } from '../contracts/plugin.ts';
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, zenodo, gzip, defaultsMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, zenodo, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];

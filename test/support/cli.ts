@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(root, 'src/cli.ts');
+/** Default working directory of CLI runs: a scratch folder, so that lock files never land in the repository. */
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'donodo-cwd-'));
 
 export interface CliRun {
   code: number;
@@ -17,7 +21,7 @@ export interface CliRun {
 export function runCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: options.cwd ?? root,
+      cwd: options.cwd ?? scratch,
       env: Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

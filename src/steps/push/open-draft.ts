@@ -1,6 +1,6 @@
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
-import { skipWhenUnchanged, versionRequest } from './locate-version.ts';
+import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
 
 /** Create, resume or version the draft, and write the full metadata into it. */
 export const openDraft: Step<PushContext> = {
@@ -12,7 +12,9 @@ export const openDraft: Step<PushContext> = {
     // A resumed draft may already hold this very archive: keep it rather than upload it again.
     const existing = context.located!.kind === 'draft' ? context.located!.record.files.find((f) => f.key === spool.key) : undefined;
     const keep = existing && existing.md5 === spool.md5 && !context.options.forceUpload ? existing : undefined;
-    context.draft = await services.storage.openDraft(versionRequest(context), context.located!, context.metadata!, keep);
+    context.draft = await services.storage.openDraft(versionRequest(context, services.storage.location), context.located!, context.metadata!, keep);
     context.record = context.draft.record;
+    // Remember the draft at once: if this run dies, the next one resumes this draft rather than make another.
+    await recordInLock(context, services.storage.location);
   },
 };

@@ -1,6 +1,6 @@
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
-import { skipWhenUnchanged } from './locate-version.ts';
+import { recordInLock, skipWhenUnchanged } from './locate-version.ts';
 
 /** Publish, after asking unless --auto-publish; a declined publish leaves the draft for later. */
 export const publishDraft: Step<PushContext> = {
@@ -17,5 +17,6 @@ export const publishDraft: Step<PushContext> = {
   async run(context, { services }) {
     context.record = await services.storage.publish(context.draft!);
     context.outcome = 'published';
+    await recordInLock(context, services.storage.location);
   },
 };

@@ -1,7 +1,9 @@
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
 import type { ArchiveFile, ArchivedRecord, Draft, Located } from '../../contracts/storage-backend.ts';
+import type { ImageSettings } from '../../config/image-settings.ts';
 import type { ImageRef } from '../../image-ref.ts';
+import type { LockFile } from '../../lock/lock-file.ts';
 import type { SpoolFile } from './spool-file.ts';
 
 /** What a push knows, step by step. */
@@ -10,6 +12,10 @@ export interface PushContext {
   reference: string;
   /** Options of this push. */
   options: PushOptions;
+  /** What the configuration says about this image (templates, concept, storage options). */
+  settings: ImageSettings;
+  /** Where archived versions are recorded, when a lock file is used. */
+  lock?: LockFile;
   ref?: ImageRef & { tag: string };
   image?: ImageDetails;
   metadata?: DepositionMetadata;
@@ -28,7 +34,7 @@ export interface PushOptions {
   autoPublish: boolean;
   /** Upload even when the draft already holds the same archive. */
   forceUpload?: boolean;
-  /** Concept record to add the version to. */
+  /** Concept record to add the version to (--conceptrecid); wins over the configuration and the lock file. */
   conceptRecId?: string;
   /** Directory for the temporary archive (default: the OS temporary directory). */
   tmpDir?: string;

@@ -20,7 +20,12 @@ export const renderMetadata: Step<PushContext> = {
 export async function composeMetadata(services: Services, context: PushContext): Promise<DepositionMetadata> {
   let metadata: DepositionMetadata = {};
   for (const provider of services.metadata) {
-    metadata = await provider.provide(metadata, { image: context.image!, baseDir: services.baseDir });
+    metadata = await provider.provide(metadata, {
+      image: context.image!,
+      baseDir: services.baseDir,
+      templates: context.settings.templates,
+      repository: context.settings.repository,
+    });
   }
   const problems = validateAgainst(schema, metadata, 'metadata');
   if (problems.length) throw errors.metadataInvalid(problems);

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { imageSettings } from '../config/image-settings.ts';
+import { DonodoError } from '../errors/donodo-error.ts';
+import { LockFile } from '../lock/lock-file.ts';
+import { TemplateLoader } from '../metadata/template-loader.ts';
+import type { RunnerOutput } from '../pipeline/runner.ts';
+import type { PushResult } from '../results.ts';
+import { push, type Session } from '../run.ts';
+import type { Services } from '../services.ts';
+import { configuredImages } from './expand-images.ts';
+import type { Invocation } from './program.ts';
+import { printError, printJson, printPush, printSummary } from './report.ts';
+
+type Write = (text: string) => void;
+
+/** `donodo push`: returns the exit code (0 done, 1 an image failed, 2 something left unpublished). */
+export async function pushCommand(session: Session, services: Services, invocation: Invocation, io: { out: Write; err: Write; output: RunnerOutput; interactive: boolean }): Promise<number> {
+  const { options, global } = invocation;
+  const { config, file, baseDir } = session.loaded;
+  const references = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
+  if (references.length === 0) {
+    throw new DonodoError('NO_IMAGES', 'Name at least one image to push (NAME:TAG), or use --all.', { hint: 'Example: donodo push my/image:1.2' });
+  }
+  const loader = new TemplateLoader();
+  const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');
+  const lockPath = options.lockFile ? path.resolve(options.lockFile as string) : path.resolve(baseDir, config.lockFile ?? 'donodo.lock.json');
+  const lock = options.lock === false || options.dryRun ? undefined : await LockFile.open(lockPath);
+  const autoPublish = Boolean(options.autoPublish ?? config.autoPublish);
+
+  const results = await push(services, references, {
+    autoPublish,
+    forceUpload: Boolean(options.forceUpload),
+    conceptRecId: options.conceptrecid as string | undefined,
+    dryRun: Boolean(options.dryRun),
+    concurrency: (options.concurrency as number | undefined) ?? config.concurrency ?? 2,
+    lock,
+    settings: (name) => imageSettings(name, session.loaded, loader, cliTemplates),
+    output: io.output,
+  });
+
+  for (const result of results) {
+    if (result.error) printError(io.err, results.length > 1 ? result.image : undefined, result.error);
+    if (global.json) printJson(io.out, result);
+    else printPush(io.out, result);
+  }
+  if (!global.json && results.length > 1) printSummary(io.out, results);
+  if (!autoPublish && !io.interactive && results.some((r) => r.status === 'unpublished')) {
+    io.err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
+  }
+  if (lock && results.some((r) => r.recordId)) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
+  return exitCode(results);
+}
+
+function exitCode(results: PushResult[]): number {
+  if (results.some((r) => r.status === 'failed')) return 1;
+  return results.some((r) => r.status === 'unpublished') ? 2 : 0;
+}

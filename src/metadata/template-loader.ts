@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import ky from 'ky';
+import type { TemplatesSetting, TemplateSource } from '../config/config.ts';
+import { DonodoError } from '../errors/donodo-error.ts';
+import { userAgent } from '../package-info.ts';
+import { validateTemplate } from '../templates/index.ts';
+
+/** A template ready to render, with where it came from (for messages). */
+export interface LoadedTemplate {
+  source: string;
+  template: Record<string, unknown>;
+}
+
+/**
+ * Reads templates from inline objects, JSON files and https URLs, each once, and checks every
+ * expression in them before anything is pushed. Templates are data: nothing in them runs.
+ */
+export class TemplateLoader {
+  readonly #cache = new Map<string, Promise<LoadedTemplate>>();
+
+  /** Load a setting (one source or a list), in order. `where` names the setting for messages. */
+  async load(setting: TemplatesSetting | undefined, baseDir: string, where: string): Promise<LoadedTemplate[]> {
+    if (setting === undefined) return [];
+    const sources = Array.isArray(setting) ? setting : [setting];
+    return Promise.all(sources.map((source, index) => this.#one(source, baseDir, sources.length > 1 ? `${where}[${index}]` : where)));
+  }
+
+  #one(source: TemplateSource, baseDir: string, where: string): Promise<LoadedTemplate> {
+    if (typeof source !== 'string') return Promise.resolve(checked({ source: where, template: source }));
+    const key = /^[a-z]+:\/\//i.test(source) ? source : path.resolve(baseDir, source);
+    let loading = this.#cache.get(key);
+    if (!loading) {
+      loading = (/^[a-z]+:\/\//i.test(source) ? fromUrl(source) : fromFile(key, source)).then(checked);
+      this.#cache.set(key, loading);
+    }
+    return loading;
+  }
+}
+
+function checked(loaded: LoadedTemplate): LoadedTemplate {
+  validateTemplate(loaded.template, { source: loaded.source });
+  return loaded;
+}
+
+async function fromFile(file: string, shown: string): Promise<LoadedTemplate> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new DonodoError('TEMPLATE_NOT_FOUND', `Template file "${shown}" could not be read (${(cause as { code?: string }).code ?? cause}).`, {
+      hint: 'Paths in the configuration are relative to the configuration file; --templates paths to the working directory.',
+      cause,
+    });
+  }
+  return { source: shown, template: parseTemplate(text, shown) };
+}
+
+async function fromUrl(url: string): Promise<LoadedTemplate> {
+  if (!url.toLowerCase().startsWith('https://')) {
+    throw new DonodoError('TEMPLATE_URL_INSECURE', `Template URL "${url}" is not https.`, {
+      hint: 'Templates are fetched only over https, so that nobody on the way can change the metadata of a permanent record. Use an https:// URL or a local file.',
+    });
+  }
+  let text: string;
+  try {
+    text = await ky.get(url, { headers: { 'user-agent': userAgent }, timeout: 30_000, retry: 2 }).text();
+  } catch (cause) {
+    throw new DonodoError('TEMPLATE_FETCH_FAILED', `Template URL "${url}" could not be fetched: ${(cause as Error).message}`, {
+      hint: 'Check the URL and the network, or download the template and name the file instead.',
+      cause,
+    });
+  }
+  return { source: url, template: parseTemplate(text, url) };
+}
+
+function parseTemplate(text: string, source: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not valid JSON: ${(cause as Error).message}`, {
+      hint: 'A template is a JSON object of deposition metadata fields, as for the original donodo.',
+      cause,
+    });
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not a JSON object.`, {
+      hint: 'A template is a JSON object of deposition metadata fields, e.g. {"creators": [{"name": "Doe, Jane"}]}.',
+    });
+  }
+  return value as Record<string, unknown>;
+}
