@@ -65,9 +65,12 @@ export function translateHttpError(cause: unknown, action: string, endpoint: End
   });
 }
 
+/** The most telling part of a network failure: the system error code, else the innermost message. */
 function describeNetwork(cause: unknown): string {
+  let innermost = (cause as Error)?.message ?? 'network error';
   for (let current = cause as { code?: string; message?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
     if (current.code) return `${current.code}${current.message && !current.message.includes(current.code) ? ` (${current.message})` : ''}`;
+    if (current.message) innermost = current.message;
   }
-  return (cause as Error)?.message ?? 'network error';
+  return innermost;
 }
