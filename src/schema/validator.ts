@@ -1,11 +1,14 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { isOrcid, isZenodoLicense } from './formats.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
 const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
 addFormats(ajv);
+ajv.addFormat('zenodo-license', { type: 'string', validate: isZenodoLicense });
+ajv.addFormat('orcid', { type: 'string', validate: isOrcid });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
@@ -24,10 +27,14 @@ export function validateAgainst(schema: Record<string, unknown>, value: unknown,
 
 function formatErrors(list: ErrorObject[], value: unknown, root: string): string[] {
   // anyOf/oneOf produce one error per branch plus a summary; keep the most specific lines only.
+  // Within an anyOf, the branch of the wrong type says nothing useful when another branch says what is wrong.
   const lines = new Set<string>();
   const seenPaths = new Set(list.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf').map((e) => e.instancePath));
+  const specific = new Set(list.filter((e) => !['anyOf', 'oneOf', 'type'].includes(e.keyword)).map((e) => e.instancePath));
+  const branched = new Set(list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const error of list) {
     if ((error.keyword === 'anyOf' || error.keyword === 'oneOf') && seenPaths.has(error.instancePath)) continue;
+    if (error.keyword === 'type' && branched.has(error.instancePath) && specific.has(error.instancePath)) continue;
     lines.add(describe(error, value, root));
   }
   return [...lines];
@@ -48,10 +55,19 @@ function describe(error: ErrorObject, value: unknown, root: string): string {
       return `${path}: must be ${JSON.stringify(error.params.allowedValue)}${shown}`;
     case 'type':
       return `${path}: must be ${error.params.type}${shown}`;
+    case 'format':
+      return `${path}: ${FORMATS[String(error.params.format)] ?? `must match format "${error.params.format}"`}${shown}`;
     default:
       return `${path}: ${error.message ?? 'is not valid'}${shown}`;
   }
 }
+
+const FORMATS: Record<string, string> = {
+  date: 'must be a date YYYY-MM-DD',
+  uri: 'must be a URL',
+  'zenodo-license': "must be a license id Zenodo knows (an SPDX id such as mit or cc-by-4.0, or a legacy alias such as cc-by)",
+  orcid: 'must be an ORCID iD with a valid check digit, e.g. 0000-0002-1825-0097',
+};
 
 function pathOf(root: string, pointer: string, extra?: string): string {
   const parts = pointer.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));

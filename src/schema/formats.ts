@@ -1,0 +1,30 @@
+import { createRequire } from 'node:module';
+
+const spdx = new Set((createRequire(import.meta.url)('spdx-license-ids') as string[]).map((id) => id.toLowerCase()));
+
+/**
+ * License ids Zenodo takes besides SPDX ids: the legacy deposit API's aliases (cc-by → CC-BY-4.0,
+ * cc-zero → CC0-1.0, …) and Zenodo's own "other-*" entries of its license vocabulary.
+ */
+const ZENODO_LICENSE_ALIASES = new Set([
+  'cc-by', 'cc-by-sa', 'cc-by-nd', 'cc-by-nc', 'cc-by-nc-sa', 'cc-by-nc-nd', 'cc-zero', 'cc-nc',
+  'apache', 'mit-license', 'bsd-license', 'gpl', 'lgpl', 'mpl',
+  'other-open', 'other-at', 'other-pd', 'other-closed', 'other-nc', 'notspecified',
+]);
+
+/** A license id Zenodo knows: an SPDX id (any case) or a legacy alias. */
+export function isZenodoLicense(value: string): boolean {
+  const id = value.toLowerCase();
+  return spdx.has(id) || ZENODO_LICENSE_ALIASES.has(id);
+}
+
+/** An ORCID iD (optionally as https://orcid.org/ URL) whose check digit is right (ISO 7064 MOD 11-2). */
+export function isOrcid(value: string): boolean {
+  const match = /^(?:https:\/\/orcid\.org\/)?(\d{4})-(\d{4})-(\d{4})-(\d{3}[\dX])$/.exec(value);
+  if (!match) return false;
+  const digits = match.slice(1).join('');
+  let total = 0;
+  for (const char of digits.slice(0, -1)) total = (total + Number(char)) * 2;
+  const check = (12 - (total % 11)) % 11;
+  return digits.at(-1) === (check === 10 ? 'X' : String(check));
+}
