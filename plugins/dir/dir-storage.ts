@@ -13,6 +13,7 @@ import {
   type ArchivedRecord,
   type DepositionMetadata,
   type Draft,
+  type DraftOptions,
   type Located,
   type ProgressSink,
   type StorageBackend,
@@ -58,7 +59,8 @@ export class DirStorage implements StorageBackend {
     return { kind: 'new' };
   }
 
-  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft> {
+  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
+    const { keep } = options;
     let stored: StoredRecord;
     let action: Draft['action'];
     if (located.kind === 'draft') {

@@ -8,6 +8,7 @@ import {
   type ArchivedRecord,
   type DepositionMetadata,
   type Draft,
+  type DraftOptions,
   type Located,
   type ProgressSink,
   type StorageBackend,
@@ -69,7 +70,8 @@ export class ZenodoStorage implements StorageBackend {
     return { kind: 'new-version', concept: fromDeposition(latest) };
   }
 
-  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft> {
+  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
+    const { keep, created } = options;
     this.#requireToken();
     let deposition: Deposition;
     let action: Draft['action'];
@@ -77,6 +79,7 @@ export class ZenodoStorage implements StorageBackend {
       case 'new':
         // Created with its metadata in one call, so no untitled orphan can be left behind.
         deposition = await this.#http.json<Deposition>('post', 'deposit/depositions', 'create the deposition', { json: { metadata } });
+        await created?.(fromDeposition(deposition));
         action = 'created';
         break;
       case 'draft':
@@ -85,6 +88,7 @@ export class ZenodoStorage implements StorageBackend {
         break;
       case 'new-version':
         deposition = await this.#newVersion(located.concept);
+        await created?.(fromDeposition(deposition));
         action = 'new-version';
         break;
       default:

@@ -57,6 +57,13 @@ export type Located =
   /** Nothing exists; a new concept will be created. */
   | { kind: 'new' };
 
+export interface DraftOptions {
+  /** An image file the draft already holds that is exactly the one to upload: keep it. */
+  keep?: ArchiveFile;
+  /** Called once a new draft (or new version) exists, before it is changed further. */
+  created?: (record: ArchivedRecord) => Promise<void>;
+}
+
 /** A writable draft returned by {@link StorageBackend.openDraft}. */
 export interface Draft {
   record: ArchivedRecord;
@@ -82,10 +89,12 @@ export interface StorageBackend {
   /** Find what exists for this version. Must not change anything. */
   locate(request: VersionRequest): Promise<Located>;
   /**
-   * Create, resume or version the draft that `located` describes, remove image files it
-   * inherited that are not `keep`, and write `metadata` (replacing what was there).
+   * Create, resume or version the draft that `located` describes, remove image files it holds
+   * that are not `options.keep`, and write `metadata` (replacing what was there). As soon as a
+   * new draft exists, and before anything else, call `options.created` with it, so that a run
+   * killed right after can find the draft again.
    */
-  openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, keep?: ArchiveFile): Promise<Draft>;
+  openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options?: DraftOptions): Promise<Draft>;
   /** Store the file in the draft, replacing a file of the same key; returns what the server stored. */
   upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile>;
   /** Publish the draft; returns the published record. */

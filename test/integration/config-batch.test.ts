@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { fetchJson } from '../support/http.ts';
 import { runCli } from '../support/cli.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
@@ -19,7 +20,7 @@ async function writeConfig(config: Record<string, unknown>): Promise<void> {
   await writeFile(path.join(project, 'donodo.config.json'), JSON.stringify({ storage: { name: 'zenodo', options: { url: zenodo.apiUrl } }, ...config }, null, 2));
 }
 const donodo = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { cwd: project, env: { ZENODO_TOKEN: zenodo.token, ...env } });
-const record = async (id: string) => (await fetch(`${zenodo.apiUrl}/records/${id}`)).json();
+const record = (id: string) => fetchJson(`${zenodo.apiUrl}/records/${id}`);
 const writes = () => zenodo.requests.filter((r) => r.method !== 'GET').length;
 
 beforeAll(async () => {

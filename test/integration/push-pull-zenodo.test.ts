@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { fetchJson } from '../support/http.ts';
 import { runCli, type CliRun } from '../support/cli.ts';
 import { buildTestImage, docker, imageId, removeImages } from '../support/images.ts';
 
@@ -47,7 +48,7 @@ describe('push to Zenodo and pull back', () => {
     });
 
     // What Zenodo holds is what the original donodo would have made.
-    const record = await (await fetch(`${zenodo.apiUrl}/records/${first.recordId}`)).json();
+    const record = await fetchJson(`${zenodo.apiUrl}/records/${first.recordId}`);
     expect(record.metadata).toMatchObject({ title: `Docker image ${NAME}`, version: '1.0' });
     expect(JSON.parse(record.metadata.notes)).toEqual({ 'docker-id': id1, 'docker-image-name': `${NAME}:1.0` });
     expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar.gz', size: first.file.size, checksum: `md5:${first.file.md5}` })]);
@@ -66,7 +67,7 @@ describe('push to Zenodo and pull back', () => {
     second = pushed.json[0];
     expect(second).toMatchObject({ status: 'published', imageId: id2, version: '2.0', conceptRecId: first.conceptRecId, conceptDoi: first.conceptDoi });
     expect(second.recordId).not.toBe(first.recordId);
-    const record = await (await fetch(`${zenodo.apiUrl}/records/${second.recordId}`)).json();
+    const record = await fetchJson(`${zenodo.apiUrl}/records/${second.recordId}`);
     expect(record.metadata).toMatchObject({ version: '2.0', publication_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     // The new version did not keep the previous version's image next to its own.
     expect(record.files.map((f: { key: string }) => f.key)).toEqual(['image.tar.gz']);
@@ -139,11 +140,11 @@ describe('records made by the original donodo', () => {
       notes: `{ "docker-id" : "${originalId}", "docker-image-name" : "${name}:0.9" }`,
       description: 'made like the original',
     };
-    const created = await (await fetch(`${zenodo.apiUrl}/deposit/depositions`, { method: 'POST', headers: auth, body: '{}' })).json();
+    const created = await fetchJson(`${zenodo.apiUrl}/deposit/depositions`, { method: 'POST', headers: auth, body: '{}' });
     await fetch(`${zenodo.apiUrl}/deposit/depositions/${created.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ metadata }) });
     const put = await fetch(`${created.links.bucket}/image.tar.gz`, { method: 'PUT', headers: { authorization: auth.authorization }, body: archive });
     expect(put.status).toBe(201);
-    const published = await (await fetch(`${zenodo.apiUrl}/deposit/depositions/${created.id}/actions/publish`, { method: 'POST', headers: auth })).json();
+    const published = await fetchJson(`${zenodo.apiUrl}/deposit/depositions/${created.id}/actions/publish`, { method: 'POST', headers: auth });
     await removeImages(`${name}:0.9`);
 
     const pulled = await donodo(['pull', published.doi, '--json'], { ZENODO_TOKEN: undefined });

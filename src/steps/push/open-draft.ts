@@ -12,9 +12,16 @@ export const openDraft: Step<PushContext> = {
     // A resumed draft may already hold this very archive: keep it rather than upload it again.
     const existing = context.located!.kind === 'draft' ? context.located!.record.files.find((f) => f.key === spool.key) : undefined;
     const keep = existing && existing.md5 === spool.md5 && !context.options.forceUpload ? existing : undefined;
-    context.draft = await services.storage.openDraft(versionRequest(context, services.storage.location), context.located!, context.metadata!, keep);
+    const location = services.storage.location;
+    context.draft = await services.storage.openDraft(versionRequest(context, location), context.located!, context.metadata!, {
+      keep,
+      // Remember a new draft at once: if this run dies, the next one resumes it rather than make another.
+      created: async (record) => {
+        context.record = record;
+        await recordInLock(context, location);
+      },
+    });
     context.record = context.draft.record;
-    // Remember the draft at once: if this run dies, the next one resumes this draft rather than make another.
-    await recordInLock(context, services.storage.location);
+    await recordInLock(context, location);
   },
 };
