@@ -8,6 +8,7 @@ export interface ZenodoOptions {
   sandbox?: boolean;
   retries?: number;
   timeoutSeconds?: number;
+  idleTimeoutSeconds?: number;
 }
 
 /** Zenodo (zenodo.org, the sandbox, or any Zenodo-compatible API): DOIs for every version. */
@@ -23,6 +24,7 @@ const plugin: DonodoPlugin<'storage', ZenodoOptions> = {
       sandbox: { type: 'boolean', default: false, description: 'Use https://sandbox.zenodo.org/api and prefer ZENODO_SANDBOX_TOKEN.' },
       retries: { type: 'integer', minimum: 0, maximum: 20, default: 5, description: 'Retries of a failed request (429, 5xx, timeouts, dropped connections).' },
       timeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Time to wait for an answer to an API call (not for transfers).' },
+      idleTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 120, description: 'Give up an upload or download attempt when no byte has moved for this long (transfers have no overall timeout).' },
     },
   },
   cliOptions: [
@@ -37,6 +39,7 @@ const plugin: DonodoPlugin<'storage', ZenodoOptions> = {
       logger: deps.logger,
       retries: options.retries ?? 5,
       timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
+      idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
     });
     return new ZenodoStorage(http);
   },

@@ -46,7 +46,7 @@ export function translateHttpError(cause: unknown, action: string, endpoint: End
       cause,
     });
   }
-  if (cause instanceof TimeoutError) {
+  if (cause instanceof TimeoutError || (cause as Error)?.name === 'IdleTimeoutError') {
     return new DonodoError('ZENODO_TIMEOUT', `Zenodo (${endpoint.origin}) did not answer in time while trying to ${action}.`, {
       hint: 'Check the network and run the same command again; it resumes where it stopped.',
       cause,

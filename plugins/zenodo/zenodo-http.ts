@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import ky, { HTTPError, type KyInstance, type Options } from 'ky';
 import { DonodoError, MeasuringStream, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
 import type { Endpoint } from './endpoint.ts';
+import { RateLimit } from './rate-limit.ts';
+import { IdleTimeoutError, resumableDownload } from './resumable-download.ts';
 import { translateHttpError } from './zenodo-errors.ts';
 import type { BucketFile } from './zenodo-json.ts';
 
@@ -10,29 +12,38 @@ export interface HttpSettings {
   logger: Logger;
   /** Retries of a failed request (429, 5xx, timeouts, dropped connections). */
   retries: number;
-  /** Per-attempt timeout for API calls, in ms. Transfers have only an idle timeout. */
+  /** Per-attempt timeout for API calls, in ms. */
   timeoutMs: number;
+  /** Transfers have no overall timeout, only this one: no byte moved for this long. */
+  idleTimeoutMs: number;
 }
+
+const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
 
 /**
  * HTTP to one Zenodo. The token goes only in the Authorization header and only to the API's own
- * origin; it is never put in a URL. Every request carries donodo's User-Agent.
+ * origin (never in a URL, never to another host after a redirect). Every request carries donodo's
+ * User-Agent. Failed requests are retried with backoff and jitter, honouring Retry-After; requests
+ * slow down when the rate-limit window is nearly used up.
  */
 export class ZenodoHttp {
   readonly endpoint: Endpoint;
   readonly #ky: KyInstance;
   readonly #settings: HttpSettings;
+  readonly #rateLimit: RateLimit;
 
   constructor(endpoint: Endpoint, settings: HttpSettings) {
     this.endpoint = endpoint;
     this.#settings = settings;
+    this.#rateLimit = new RateLimit((message) => settings.logger.warn(message));
     this.#ky = ky.create({
       headers: { 'user-agent': settings.userAgent, accept: 'application/json' },
       timeout: settings.timeoutMs,
       retry: {
         limit: settings.retries,
+        // POST is not idempotent (create, newversion, publish): it is retried only on 429, which Zenodo answers before doing anything.
         methods: ['get', 'put', 'delete', 'head'],
-        statusCodes: [408, 429, 500, 502, 503, 504],
+        statusCodes: RETRY_STATUS,
         afterStatusCodes: [429, 503],
         maxRetryAfter: 120_000,
         backoffLimit: 30_000,
@@ -40,10 +51,16 @@ export class ZenodoHttp {
         retryOnTimeout: true,
       },
       hooks: {
-        beforeRequest: [({ request }) => this.#authorize(request)],
+        beforeRequest: [
+          async ({ request }) => {
+            await this.#rateLimit.pace();
+            this.#authorize(request);
+          },
+        ],
+        afterResponse: [({ response }) => this.#rateLimit.observe(response.headers)],
         beforeRetry: [
           ({ request, retryCount, error }) => {
-            settings.logger.debug(`retry ${retryCount} of ${request.method} ${request.url}: ${error.message}`);
+            settings.logger.warn(`Zenodo: ${describe(error)} for ${request.method} ${new URL(request.url).pathname}; retry ${retryCount} of ${settings.retries}`);
           },
         ],
       },
@@ -66,8 +83,9 @@ export class ZenodoHttp {
   async json<T>(method: 'get' | 'post' | 'put' | 'delete', pathOrLink: string, action: string, options: Options = {}): Promise<T> {
     const url = this.url(pathOrLink);
     this.#settings.logger.debug(`${method.toUpperCase()} ${url}`);
+    const retry = method === 'post' ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000 } : undefined;
     try {
-      const response = await this.#ky(url, { method, ...options });
+      const response = await this.#ky(url, { method, ...(retry ? { retry } : {}), ...options });
       if (response.status === 204) return undefined as T;
       const text = await response.text();
       return (text ? JSON.parse(text) : undefined) as T;
@@ -76,10 +94,10 @@ export class ZenodoHttp {
     }
   }
 
-  /** Like `json`, but a 404 gives undefined. */
-  async maybe<T>(pathOrLink: string, action: string, options: Options = {}): Promise<T | undefined> {
+  /** Like `json` for a GET, but a 404 gives undefined. */
+  async maybe<T>(pathOrLink: string, action: string): Promise<T | undefined> {
     try {
-      return await this.json<T>('get', pathOrLink, action, { ...options, retry: options.retry });
+      return await this.json<T>('get', pathOrLink, action);
     } catch (cause) {
       if (cause instanceof DonodoError && cause.cause instanceof HTTPError && cause.cause.response.status === 404) return undefined;
       throw cause;
@@ -88,15 +106,26 @@ export class ZenodoHttp {
 
   /**
    * Upload a file with a PUT of known length (Zenodo refuses chunked uploads). A failed attempt is
-   * retried from the start of the file, which is re-read.
+   * retried from the start of the file, which is re-read: a consumed stream cannot be replayed.
    */
   async putFile(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<BucketFile> {
     const url = this.url(link);
     for (let attempt = 0; ; attempt++) {
       progress.total(source.size);
-      const measure = new MeasuringStream({ md5: false, progress });
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      let sent = 0;
+      const idle = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => controller.abort(new IdleTimeoutError(this.#settings.idleTimeoutMs)), this.#settings.idleTimeoutMs);
+      };
+      const measure = new MeasuringStream({
+        md5: false,
+        progress: { total: () => undefined, note: (m) => progress.note(m), advance: (n) => ((sent += n), idle(), progress.advance(n)) },
+      });
       const body = Readable.toWeb(source.open().pipe(measure)) as ReadableStream<Uint8Array>;
       try {
+        idle();
         const response = await this.#ky(url, {
           method: 'put',
           body,
@@ -104,27 +133,50 @@ export class ZenodoHttp {
           headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.size) },
           retry: 0,
           timeout: false,
+          signal: controller.signal,
         });
         return (await response.json()) as BucketFile;
       } catch (cause) {
-        const error = translateHttpError(cause, action, this.endpoint);
+        const error = translateHttpError(controller.signal.aborted ? controller.signal.reason : cause, action, this.endpoint);
         if (attempt >= this.#settings.retries || !isRetryable(error)) throw error;
-        const wait = retryDelay(cause, attempt);
-        progress.note(`attempt ${attempt + 1} failed (${error.message}); retrying in ${Math.round(wait / 1000)} s`);
+        const wait = retryDelay(cause, attempt + 1);
+        progress.note(`upload failed after ${sent} bytes (${error.message}); attempt ${attempt + 2} of ${this.#settings.retries + 1} in ${Math.round(wait / 1000)} s`);
+        this.#settings.logger.warn(`${action}: ${error.message}; retrying from the start of the file`);
         await new Promise((resolve) => setTimeout(resolve, wait));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
 
-  /** Stream a download. */
-  async download(link: string, action: string): Promise<{ body: Readable; size?: number }> {
+  /** Stream a download that resumes after broken connections (see resumableDownload). */
+  async download(link: string, action: string, progress: ProgressSink): Promise<{ body: Readable; size?: number }> {
+    const url = this.url(link);
+    const open = (offset: number, signal?: AbortSignal) =>
+      this.#ky(url, {
+        method: 'get',
+        timeout: false,
+        signal,
+        headers: { accept: '*/*', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
+      });
+    let first: Response;
     try {
-      const response = await this.#ky(this.url(link), { method: 'get', timeout: false, headers: { accept: '*/*' } });
-      const length = Number(response.headers.get('content-length'));
-      return { body: Readable.fromWeb(response.body as never), size: Number.isFinite(length) && length > 0 ? length : undefined };
+      first = await open(0);
     } catch (cause) {
       throw translateHttpError(cause, action, this.endpoint);
     }
+    const length = Number(first.headers.get('content-length'));
+    const body = resumableDownload(first, open, {
+      retries: this.#settings.retries,
+      idleMs: this.#settings.idleTimeoutMs,
+      retryable: (cause) => isRetryable(translateHttpError(cause, action, this.endpoint)) || cause instanceof IdleTimeoutError || isBrokenStream(cause),
+      delayMs: (attempt, cause) => retryDelay(cause, attempt),
+      note: (message) => {
+        progress.note(message);
+        this.#settings.logger.warn(`${action}: ${message}`);
+      },
+    });
+    return { body, size: Number.isFinite(length) && length > 0 ? length : undefined };
   }
 }
 
@@ -132,11 +184,23 @@ function isRetryable(error: DonodoError): boolean {
   return ['ZENODO_SERVER_ERROR', 'ZENODO_RATE_LIMITED', 'ZENODO_TIMEOUT', 'ZENODO_UNREACHABLE'].includes(error.code);
 }
 
-function retryDelay(cause: unknown, attempt: number): number {
-  if (cause instanceof HTTPError) {
-    const after = Number(cause.response.headers.get('retry-after'));
-    if (Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 120_000);
+/** A body that broke off mid-way ("terminated", a reset socket), as opposed to a refusal. */
+function isBrokenStream(cause: unknown): boolean {
+  for (let current = cause as { message?: string; code?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (/terminated|ended after|other side closed|socket/i.test(current.message ?? '') || /^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(current.code ?? '')) return true;
   }
-  const base = Math.min(1000 * 2 ** attempt, 30_000);
+  return false;
+}
+
+/** Retry-After when the server gave one, else exponential backoff with jitter. */
+function retryDelay(cause: unknown, attempt: number): number {
+  const http = cause instanceof HTTPError ? cause : (cause as { cause?: unknown })?.cause instanceof HTTPError ? ((cause as { cause: HTTPError }).cause) : undefined;
+  const after = Number(http?.response.headers.get('retry-after'));
+  if (http && Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 120_000);
+  const base = Math.min(1000 * 2 ** (attempt - 1), 30_000);
   return base / 2 + Math.random() * (base / 2);
+}
+
+function describe(error: Error): string {
+  return error instanceof HTTPError ? `${error.response.status} ${error.response.statusText}` : error.message;
 }

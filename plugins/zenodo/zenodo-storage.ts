@@ -153,7 +153,7 @@ export class ZenodoStorage implements StorageBackend {
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
     const link = this.#fileLinks.get(record.recordId)?.get(file.key) ?? `records/${record.recordId}/files/${encodeURIComponent(file.key)}/content`;
-    const { body, size } = await this.#http.download(link, `download ${file.key}`);
+    const { body, size } = await this.#http.download(link, `download ${file.key}`, progress);
     progress.total(size ?? file.size);
     return body.pipe(new MeasuringStream({ md5: false, progress }));
   }
