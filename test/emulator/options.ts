@@ -1,0 +1,81 @@
+/** Options of the Zenodo emulator, with the defaults real Zenodo has. */
+export interface EmulatorOptions {
+  /** TCP port; default 0 = any free port. The host is always 127.0.0.1. */
+  port?: number;
+  /** Sandbox mode: DOI prefix 10.5072 instead of 10.5281 (legacy `prereserve_doi` keeps 10.5281, as real Zenodo). */
+  sandbox?: boolean;
+  /**
+   * New or changed items stay invisible to search (deposition list and `/api/records` search) for this long,
+   * like Zenodo's OpenSearch refresh lag (contract 1.4). Deletions are visible at once: the draft delete
+   * forces an index refresh (invenio-drafts-resources `delete_draft`, `index_refresh=True`). Default 0.
+   */
+  indexDelayMs?: number;
+  /** Accept empty uploads. Default false (`RECORDS_RESOURCES_ALLOW_EMPTY_FILES = False`, contract 2; the sandbox accepted them once). */
+  allowEmptyFiles?: boolean;
+  /** Per-file limit in bytes. Default 50e9 (`RDM_FILES_DEFAULT_MAX_FILE_SIZE`, contract 2). */
+  maxFileSize?: number;
+  /** Per-record quota in bytes. Default 50e9 (`RDM_FILES_DEFAULT_QUOTA_SIZE`, contract 2). */
+  quotaSize?: number;
+  /** Files per record. Default 100 (`RDM_RECORDS_MAX_FILES_COUNT`, contract 2). */
+  maxFiles?: number;
+  /**
+   * Honour `Range: bytes=…` on file downloads with 206 (default true). Real Zenodo is inconsistent
+   * (contract 3.3); set false to ignore Range and always answer 200 with the whole file.
+   */
+  rangeRequests?: boolean;
+  /**
+   * Answer 429 once a rate-limit window is used up (default false: the X-RateLimit headers still count
+   * down, but requests are never refused). Limits: 30/min for `GET /api/records`, 1000/min with a token,
+   * 133/min as a guest (contract 6; the numbers seen in REC:B2h and REC:H11).
+   */
+  enforceRateLimits?: boolean;
+  /**
+   * Answer requests without a User-Agent with the production edge's HTML 403 page (contract 5, item 4).
+   * Default false (the sandbox does not do it).
+   */
+  requireUserAgent?: boolean;
+}
+
+export interface ResolvedOptions {
+  port: number;
+  sandbox: boolean;
+  indexDelayMs: number;
+  allowEmptyFiles: boolean;
+  maxFileSize: number;
+  quotaSize: number;
+  maxFiles: number;
+  rangeRequests: boolean;
+  enforceRateLimits: boolean;
+  requireUserAgent: boolean;
+}
+
+export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
+  return {
+    port: options.port ?? 0,
+    sandbox: options.sandbox ?? false,
+    indexDelayMs: options.indexDelayMs ?? 0,
+    allowEmptyFiles: options.allowEmptyFiles ?? false,
+    maxFileSize: options.maxFileSize ?? 50e9,
+    quotaSize: options.quotaSize ?? 50e9,
+    maxFiles: options.maxFiles ?? 100,
+    rangeRequests: options.rangeRequests ?? true,
+    enforceRateLimits: options.enforceRateLimits ?? false,
+    requireUserAgent: options.requireUserAgent ?? false,
+  };
+}
+
+/** One request as the emulator saw it. */
+export interface RequestLogEntry {
+  method: string;
+  /** Path with the query string, as sent (so a token passed as `?access_token=` is visible). */
+  url: string;
+  /** Status sent; 0 while the request runs or when the connection was dropped before any answer. */
+  status: number;
+  headers: {
+    'user-agent'?: string | undefined;
+    'content-type'?: string | undefined;
+    'content-length'?: string | undefined;
+    'transfer-encoding'?: string | undefined;
+    authorization?: string | undefined;
+  } & Record<string, string | undefined>;
+}
