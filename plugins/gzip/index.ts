@@ -1,0 +1,104 @@
+import os from 'node:os';
+import type { Duplex } from 'node:stream';
+import zlib from 'node:zlib';
+import { DonodoError, type Compressor, type DonodoPlugin } from '../../src/plugin-api.ts';
+import { ParallelGzip } from './parallel-gzip.ts';
+
+export interface GzipOptions {
+  /** zlib compression level, 1 (fastest) to 9 (smallest). */
+  level?: number;
+  /** Most worker threads compressing at once. */
+  threads?: number;
+  /** Bytes of input compressed as one independent block. */
+  blockSize?: number;
+  /** Store blocks that do not compress (already-compressed or random data) instead of deflating them. */
+  adaptive?: boolean;
+}
+
+export const DEFAULT_LEVEL = 6;
+export const DEFAULT_BLOCK_SIZE = 1024 * 1024;
+export const MIN_BLOCK_SIZE = 32 * 1024;
+export const MAX_BLOCK_SIZE = 16 * 1024 * 1024;
+export const MAX_THREADS = 64;
+
+const defaultThreads = (): number => Math.max(1, Math.min(MAX_THREADS, os.availableParallelism()));
+
+/** Parallel, gzip-compatible compression: one gzip member, deterministic bytes. */
+export class GzipCompressor implements Compressor {
+  readonly extension = '.gz';
+  readonly level: number;
+  readonly threads: number;
+  readonly blockSize: number;
+  readonly adaptive: boolean;
+
+  constructor(options: GzipOptions = {}) {
+    this.level = checkInteger('level', options.level ?? DEFAULT_LEVEL, 1, 9);
+    this.threads = checkInteger('threads', options.threads ?? defaultThreads(), 1, MAX_THREADS);
+    this.blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
+    this.adaptive = options.adaptive ?? true;
+  }
+
+  compress(): Duplex {
+    return new ParallelGzip({ level: this.level, threads: this.threads, blockSize: this.blockSize, adaptive: this.adaptive });
+  }
+
+  /** Reads any gzip file, including several members back to back. */
+  decompress(): Duplex {
+    return zlib.createGunzip();
+  }
+
+  handles(key: string): boolean {
+    return key.toLowerCase().endsWith('.gz');
+  }
+}
+
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return value;
+  throw new DonodoError('GZIP_OPTION_INVALID', `The gzip option "${name}" must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}.`, {
+    hint: `Fix or remove "${name}" in the compressor options.`,
+  });
+}
+
+/** The built-in compressor: parallel gzip over all cores, readable by gunzip, docker load and any zlib. */
+const plugin: DonodoPlugin<'compressor', GzipOptions> = {
+  kind: 'compressor',
+  name: 'gzip',
+  description: 'gzip (.gz), compressed in parallel on all cores; readable by gunzip and docker load',
+  optionsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      level: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 9,
+        default: DEFAULT_LEVEL,
+        description: 'Compression level, 1 (fastest) to 9 (smallest). The default 6 gives files about as small as gzip -6.',
+      },
+      threads: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_THREADS,
+        default: defaultThreads(),
+        description: 'Most worker threads compressing at once; default: the number of cores (os.availableParallelism()). Does not change the output.',
+      },
+      blockSize: {
+        type: 'integer',
+        minimum: MIN_BLOCK_SIZE,
+        maximum: MAX_BLOCK_SIZE,
+        default: DEFAULT_BLOCK_SIZE,
+        description: 'Bytes of input per independently compressed block (32 KiB to 16 MiB, default 1 MiB). Larger blocks use more memory; smaller ones spread better over cores. Changes the output bytes.',
+      },
+      adaptive: {
+        type: 'boolean',
+        default: true,
+        description: 'Store blocks that do not compress (already-compressed layers, random data) instead of deflating them: much faster, and no bigger.',
+      },
+    },
+  },
+  create(options) {
+    return new GzipCompressor(options);
+  },
+};
+
+export default plugin;

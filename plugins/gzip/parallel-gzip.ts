@@ -1,0 +1,312 @@
+/**
+ * A gzip compressor that uses every core, in the manner of pigz.
+ *
+ * The input is cut into blocks of exactly `blockSize` bytes (the last one shorter, possibly empty),
+ * whatever the sizes of the chunks written. Worker threads deflate the blocks independently, each
+ * primed with the 32 KiB of input before it as dictionary, and the results are written in order as
+ * ONE gzip member holding ONE deflate stream: every block but the last ends with a sync flush
+ * (byte-aligned, no BFINAL), the last one finishes the stream. The trailer's CRC-32 is combined
+ * from the blocks' CRCs. Blocks that do not compress (see deflate-block.ts) are written as stored
+ * deflate blocks, which costs a copy instead of a deflate.
+ *
+ * The output is a function of the input bytes, `level`, `blockSize` and `adaptive` only (not of
+ * `threads`, chunking or timing); the header has mtime 0, no name, and OS 3 (Unix) on every
+ * platform, so the same input always gives the same bytes with the same zlib.
+ *
+ * One member rather than one member per block (which gunzip and zlib also read) because it is what
+ * pigz writes, every gzip reader handles it, and `gzip -l` / ISIZE then describe the whole file.
+ *
+ * Memory is bounded whatever the input size: at most `maxInFlight` blocks (2·threads + 2, and no
+ * more than 32 MiB of input) are being compressed or waiting to be pushed, input buffers are
+ * recycled, and no new block is started while the readable side holds `readableHighWaterMark`
+ * bytes or more (then the pending write's callback waits, which in turn stops the writer). With
+ * 1 MiB blocks and 2 threads that is ~7 MiB of input and ~6 MiB of output buffers.
+ *
+ * Workers are started on demand, unref'd while idle (an abandoned stream does not keep the process
+ * alive), and terminated when the output is complete or the stream is destroyed.
+ */
+import { Duplex, type DuplexOptions } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { crc32Combine } from './crc32-combine.ts';
+import { WINDOW_SIZE, type BlockSettings } from './deflate-block.ts';
+import type { BlockJob, BlockResult } from './protocol.ts';
+
+export interface ParallelGzipSettings extends BlockSettings {
+  /** Most worker threads to use (at least 1). */
+  threads: number;
+  /** Bytes of input per block (at least 32 KiB). */
+  blockSize: number;
+}
+
+/** Bytes of input allowed in flight (compressing, or compressed and waiting to be pushed). */
+const IN_FLIGHT_BUDGET = 32 * 1024 * 1024;
+
+/**
+ * The worker module, next to this one and with the same extension: `.ts` when run from source by
+ * Node's type stripping, `.js` once compiled to dist/ (tsc rewrites import specifiers, not URLs).
+ */
+const WORKER_URL = new URL(`./worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+interface WorkerSlot {
+  worker: Worker;
+  /** Jobs sent and not answered yet. */
+  pending: number;
+}
+
+interface PendingWrite {
+  chunk: Uint8Array;
+  offset: number;
+  callback: (error?: Error | null) => void;
+}
+
+/** Most blocks in flight for these settings. */
+export function maxInFlight(threads: number, blockSize: number): number {
+  return Math.max(2, Math.min(2 * threads + 2, Math.floor(IN_FLIGHT_BUDGET / blockSize)));
+}
+
+/** The 10-byte gzip header: deflate, no flags, mtime 0, XFL as gzip sets it, OS 3 (Unix). */
+export function gzipHeader(level: number): Buffer {
+  const xfl = level >= 9 ? 2 : level <= 1 ? 4 : 0;
+  return Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3]);
+}
+
+/** The 8-byte gzip trailer: CRC-32 and length modulo 2^32 of the uncompressed data, little-endian. */
+export function gzipTrailer(crc: number, length: number): Buffer {
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(length % 0x100000000, 4);
+  return trailer;
+}
+
+export class ParallelGzip extends Duplex {
+  readonly #settings: ParallelGzipSettings;
+  readonly #maxInFlight: number;
+  readonly #maxWorkers: number;
+  readonly #workers: WorkerSlot[] = [];
+  readonly #spare: ArrayBuffer[] = [];
+  /** Compressed blocks that arrived before their predecessors. */
+  readonly #results = new Map<number, BlockResult>();
+
+  /** The block being filled, and how much of it is. */
+  #block: Uint8Array | null = null;
+  #fill = 0;
+  /** The last 32 KiB of the previous block, the next block's dictionary. */
+  #tail: Uint8Array | null = null;
+  /** Next block to send, next block to push. */
+  #nextSeq = 0;
+  #emitSeq = 0;
+  #crc = 0;
+  #length = 0;
+  #headerPushed = false;
+  #lastSent = false;
+  #done = false;
+  #write: PendingWrite | null = null;
+  #final: ((error?: Error | null) => void) | null = null;
+  #pumping = false;
+  #pumpAgain = false;
+  /** Counters, for diagnostics and tests. */
+  #storedBlocks = 0;
+
+  constructor(settings: ParallelGzipSettings, options: DuplexOptions = {}) {
+    super({ ...options, objectMode: false, readableObjectMode: false, writableObjectMode: false, decodeStrings: true });
+    if (!Number.isInteger(settings.level) || settings.level < 0 || settings.level > 9) throw new RangeError(`gzip level must be an integer from 0 to 9, not ${settings.level}.`);
+    if (!Number.isInteger(settings.threads) || settings.threads < 1) throw new RangeError(`gzip threads must be a positive integer, not ${settings.threads}.`);
+    if (!Number.isInteger(settings.blockSize) || settings.blockSize < WINDOW_SIZE) throw new RangeError(`gzip blockSize must be an integer of at least ${WINDOW_SIZE}, not ${settings.blockSize}.`);
+    this.#settings = { ...settings };
+    this.#maxInFlight = maxInFlight(settings.threads, settings.blockSize);
+    this.#maxWorkers = Math.min(settings.threads, this.#maxInFlight);
+  }
+
+  /** Worker threads currently alive (0 once the stream has ended or been destroyed). */
+  get workerCount(): number {
+    return this.#workers.length;
+  }
+
+  /** Blocks written as stored deflate blocks so far, because they did not compress. */
+  get storedBlockCount(): number {
+    return this.#storedBlocks;
+  }
+
+  /** Blocks compressed and pushed so far. */
+  get blockCount(): number {
+    return this.#emitSeq;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#write = { chunk, offset: 0, callback };
+    this.#pump();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.#final = callback;
+    this.#pump();
+  }
+
+  override _read(): void {
+    // Readable.read() calls _read before it takes the data out of the buffer, and not again until
+    // something is pushed: look at the buffer once this read is over, or a full buffer seen now
+    // would stall the stream.
+    process.nextTick(() => this.#pump());
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#done = true;
+    this.#write = null;
+    this.#final = null;
+    this.#results.clear();
+    this.#spare.length = 0;
+    this.#block = null;
+    this.#tail = null;
+    this.#stopWorkers().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  /** Pushes what is ready, then takes in input as far as the limits allow. Safe to re-enter. */
+  #pump(): void {
+    if (this.#pumping) {
+      this.#pumpAgain = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#pumpAgain = false;
+        this.#emit();
+        this.#feed();
+      } while (this.#pumpAgain && !this.#done);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** Pushes the compressed blocks that are next in order; after the last one, the trailer. */
+  #emit(): void {
+    for (;;) {
+      if (this.#done) return;
+      const result = this.#results.get(this.#emitSeq);
+      if (!result) return;
+      this.#results.delete(this.#emitSeq);
+      this.#emitSeq++;
+      this.#crc = crc32Combine(this.#crc, result.crc, result.length);
+      this.#length += result.length;
+      if (result.stored && result.length > 0) this.#storedBlocks++;
+      if (!this.#headerPushed) {
+        this.#headerPushed = true;
+        this.push(gzipHeader(this.#settings.level));
+      }
+      if (result.output.byteLength > 0) this.push(Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength));
+      if (result.last) {
+        this.#done = true;
+        this.push(gzipTrailer(this.#crc, this.#length));
+        this.push(null);
+        void this.#stopWorkers();
+        const final = this.#final;
+        this.#final = null;
+        final?.();
+        return;
+      }
+    }
+  }
+
+  /** Copies pending input into blocks and sends full blocks (and, at the end, the last one). */
+  #feed(): void {
+    const { blockSize } = this.#settings;
+    for (;;) {
+      if (this.#done) return;
+      if (this.#fill === blockSize) {
+        if (!this.#canSend()) return;
+        this.#send(false);
+        continue;
+      }
+      const write = this.#write;
+      if (write) {
+        if (write.offset >= write.chunk.length) {
+          this.#write = null;
+          write.callback();
+          continue;
+        }
+        this.#block ??= new Uint8Array(this.#spare.pop() ?? new ArrayBuffer(blockSize));
+        const n = Math.min(blockSize - this.#fill, write.chunk.length - write.offset);
+        this.#block.set(write.chunk.subarray(write.offset, write.offset + n), this.#fill);
+        this.#fill += n;
+        write.offset += n;
+        continue;
+      }
+      if (this.#final && !this.#lastSent) {
+        if (!this.#canSend()) return;
+        this.#send(true);
+      }
+      return;
+    }
+  }
+
+  /** Whether another block may go out: few enough in flight, and room on the readable side. */
+  #canSend(): boolean {
+    if (this.#nextSeq - this.#emitSeq >= this.#maxInFlight) return false;
+    return this.readableLength === 0 || this.readableLength < this.readableHighWaterMark;
+  }
+
+  #send(last: boolean): void {
+    const length = this.#fill;
+    const block = this.#block ?? new Uint8Array(0);
+    const dictionary = this.#tail;
+    // The next block's dictionary; a full block is at least 32 KiB long.
+    this.#tail = last ? null : block.slice(length - WINDOW_SIZE, length);
+    const job: BlockJob = { seq: this.#nextSeq++, buffer: block.buffer as ArrayBuffer, length, dictionary, last };
+    this.#block = null;
+    this.#fill = 0;
+    if (last) this.#lastSent = true;
+    const slot = this.#pickWorker();
+    if (slot.pending++ === 0) slot.worker.ref();
+    const transfer: ArrayBuffer[] = [job.buffer];
+    if (dictionary) transfer.push(dictionary.buffer as ArrayBuffer);
+    slot.worker.postMessage(job, transfer);
+  }
+
+  /** An idle worker, else a new one while under the limit, else the least busy. */
+  #pickWorker(): WorkerSlot {
+    let best: WorkerSlot | undefined;
+    for (const slot of this.#workers) if (!best || slot.pending < best.pending) best = slot;
+    if (best && best.pending === 0) return best;
+    if (this.#workers.length < this.#maxWorkers) return this.#startWorker();
+    return best!;
+  }
+
+  #startWorker(): WorkerSlot {
+    const settings: BlockSettings = { level: this.#settings.level, adaptive: this.#settings.adaptive };
+    // Workers inherit the process's flags; --input-type (from `node --input-type=module -e …`) makes
+    // Node refuse to load a worker file, so leave it out.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    const worker = new Worker(WORKER_URL, { workerData: settings, execArgv });
+    const slot: WorkerSlot = { worker, pending: 0 };
+    worker.on('message', (result: BlockResult) => {
+      if (--slot.pending === 0) worker.unref();
+      if (this.#done) return;
+      // Reuse input buffers: there are never more than maxInFlight + 1 of them.
+      if (this.#spare.length <= this.#maxInFlight && result.buffer.byteLength === this.#settings.blockSize) this.#spare.push(result.buffer);
+      this.#results.set(result.seq, result);
+      this.#pump();
+    });
+    worker.on('error', (error) => this.destroy(error));
+    worker.on('messageerror', (error) => this.destroy(error));
+    worker.on('exit', (code) => {
+      if (!this.#done && this.#workers.includes(slot)) this.destroy(new Error(`A gzip worker thread stopped unexpectedly (exit code ${code}).`));
+    });
+    worker.unref();
+    this.#workers.push(slot);
+    return slot;
+  }
+
+  /** Terminates every worker; resolves when all have exited. */
+  #stopWorkers(): Promise<unknown> {
+    const workers = this.#workers.splice(0);
+    return Promise.allSettled(
+      workers.map(({ worker }) => {
+        worker.removeAllListeners('message');
+        return worker.terminate();
+      }),
+    );
+  }
+}

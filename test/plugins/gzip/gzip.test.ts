@@ -1,0 +1,323 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable, type Duplex } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import zlib from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import plugin, { GzipCompressor, type GzipOptions } from '../../../plugins/gzip/index.ts';
+import { crc32Combine } from '../../../plugins/gzip/crc32-combine.ts';
+import { ParallelGzip } from '../../../plugins/gzip/parallel-gzip.ts';
+import { validateAgainst } from '../../../src/schema/validator.ts';
+import type { PluginDeps } from '../../../src/plugin-api.ts';
+import { makeRandom, makeText } from './data.ts';
+
+const deps = {} as PluginDeps;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'donodo-gzip-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const text = makeText(3 * MiB);
+const random = makeRandom(2 * MiB);
+
+function compressor(options: GzipOptions = {}): GzipCompressor {
+  return plugin.create(options, deps) as GzipCompressor;
+}
+
+function* chunksOf(input: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < input.length; at += size) yield input.subarray(at, at + size);
+}
+
+async function collect(stream: Duplex): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of stream) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Compresses `input`, written in chunks of `chunkSize`; returns the bytes and the stream (for its counters). */
+async function gzip(input: Buffer, options: GzipOptions = {}, chunkSize = 64 * KiB): Promise<{ output: Buffer; stream: ParallelGzip }> {
+  const stream = compressor(options).compress() as ParallelGzip;
+  const [, output] = await Promise.all([pipeline(Readable.from(chunksOf(input, chunkSize)), stream), collect(stream)]);
+  return { output, stream };
+}
+
+async function gunzip(input: Buffer): Promise<Buffer> {
+  const stream = compressor().decompress();
+  const [, output] = await Promise.all([pipeline(Readable.from([input]), stream), collect(stream)]);
+  return output;
+}
+
+let files = 0;
+function writeTemp(data: Buffer): string {
+  const file = path.join(tmp, `f${files++}.gz`);
+  writeFileSync(file, data);
+  return file;
+}
+
+/** Checks `output` with gunzip -t, gunzip -c and Python's gzip module against `input`. */
+function expectToolsRead(output: Buffer, input: Buffer): void {
+  const file = writeTemp(output);
+  execFileSync('gunzip', ['-t', file]);
+  expect(execFileSync('gunzip', ['-c', file], { maxBuffer: 1024 * MiB }).equals(input)).toBe(true);
+  const python = 'import gzip, hashlib, sys; print(hashlib.sha256(gzip.open(sys.argv[1]).read()).hexdigest())';
+  const digest = execFileSync('python3', ['-c', python, file], { encoding: 'utf8' }).trim();
+  expect(digest).toBe(createSha256(input));
+}
+
+function createSha256(data: Buffer): string {
+  return execFileSync('sha256sum', { input: data, encoding: 'utf8' }).split(' ')[0]!;
+}
+
+/** The single deflate stream between the 10-byte header and the 8-byte trailer, and the trailer's fields. */
+function parseSingleMember(output: Buffer): { deflate: Buffer; crc: number; size: number } {
+  expect([...output.subarray(0, 10)]).toEqual([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, expect.any(Number), 3]);
+  return { deflate: output.subarray(10, -8), crc: output.readUInt32LE(output.length - 8), size: output.readUInt32LE(output.length - 4) };
+}
+
+describe('the gzip plugin', () => {
+  it('is a compressor plugin named gzip whose options schema accepts its options and rejects others', () => {
+    expect(plugin).toMatchObject({ kind: 'compressor', name: 'gzip', description: expect.any(String) });
+    const schema = plugin.optionsSchema!;
+    expect(validateAgainst(schema, {})).toEqual([]);
+    expect(validateAgainst(schema, { level: 9, threads: 1, blockSize: 64 * KiB, adaptive: false })).toEqual([]);
+    expect(validateAgainst(schema, { level: 0 })).toHaveLength(1);
+    expect(validateAgainst(schema, { blockSize: 1000 })).toHaveLength(1);
+    expect(validateAgainst(schema, { threads: 0 })).toHaveLength(1);
+    expect(validateAgainst(schema, { speed: 'fast' })).toEqual(['speed: unknown setting']);
+    const properties = schema.properties as Record<string, { default: unknown; description: string }>;
+    expect(properties.level!.default).toBe(6);
+    expect(properties.threads!.default).toBe(Math.min(64, os.availableParallelism()));
+    expect(properties.blockSize!.default).toBe(MiB);
+    expect(properties.adaptive!.default).toBe(true);
+    for (const property of Object.values(properties)) expect(property.description.length).toBeGreaterThan(20);
+  });
+
+  it('applies the documented defaults when options are left out, and refuses an out-of-range value', () => {
+    const gz = compressor();
+    expect(gz).toMatchObject({ extension: '.gz', level: 6, blockSize: MiB, adaptive: true, threads: Math.min(64, os.availableParallelism()) });
+    expect(() => compressor({ level: 11 })).toThrow(expect.objectContaining({ code: 'GZIP_OPTION_INVALID' }));
+  });
+
+  it('handles keys ending in .gz and no others', () => {
+    const gz = compressor();
+    expect(gz.handles('image.tar.gz')).toBe(true);
+    expect(gz.handles('IMAGE.TAR.GZ')).toBe(true);
+    expect(gz.handles('image.tar')).toBe(false);
+    expect(gz.handles('image.tar.zst')).toBe(false);
+    expect(gz.handles('image.tgz')).toBe(false);
+  });
+});
+
+describe('parallel gzip compression', () => {
+  it('round-trips empty input into a valid gzip file', async () => {
+    const { output } = await gzip(Buffer.alloc(0));
+    expect((await gunzip(output)).length).toBe(0);
+    expect(zlib.gunzipSync(output).length).toBe(0);
+    expectToolsRead(output, Buffer.alloc(0));
+  });
+
+  it('round-trips a tiny input', async () => {
+    const input = Buffer.from('hello, zenodo\n');
+    const { output } = await gzip(input);
+    expect((await gunzip(output)).equals(input)).toBe(true);
+    expectToolsRead(output, input);
+  });
+
+  it('round-trips input that is not a multiple of the block size, written in odd-sized chunks', async () => {
+    const input = text.subarray(0, 5 * 64 * KiB + 12345);
+    const { output, stream } = await gzip(input, { blockSize: 64 * KiB }, 10007);
+    expect(stream.blockCount).toBe(6);
+    expect((await gunzip(output)).equals(input)).toBe(true);
+  });
+
+  it('round-trips input that is an exact multiple of the block size', async () => {
+    const input = text.subarray(0, 4 * 64 * KiB);
+    const { output, stream } = await gzip(input, { blockSize: 64 * KiB });
+    expect(stream.blockCount).toBe(5); // four full blocks and an empty last one that ends the stream
+    expect((await gunzip(output)).equals(input)).toBe(true);
+    expectToolsRead(output, input);
+  });
+
+  it('writes many blocks of compressible text as one gzip member that gunzip, Python and zlib read', async () => {
+    const { output, stream } = await gzip(text, { blockSize: 128 * KiB, threads: 2 });
+    expect(stream.blockCount).toBeGreaterThan(20);
+    expect(stream.storedBlockCount).toBe(0);
+    expect(output.length).toBeLessThan(text.length * 0.6);
+    expectToolsRead(output, text);
+    const member = parseSingleMember(output);
+    expect(zlib.inflateRawSync(member.deflate).equals(text)).toBe(true);
+    expect(member.crc).toBe(zlib.crc32(text));
+    expect(member.size).toBe(text.length);
+  });
+
+  it('writes many blocks of random bytes as stored blocks, barely larger than the input', async () => {
+    const { output, stream } = await gzip(random, { blockSize: 128 * KiB });
+    expect(stream.storedBlockCount).toBe(16);
+    // 5 bytes per 64 KiB stored block, plus header and trailer.
+    expect(output.length).toBeLessThan(random.length * 1.0001 + 64);
+    expectToolsRead(output, random);
+    expect(parseSingleMember(output).crc).toBe(zlib.crc32(random));
+  });
+
+  it('deflates incompressible blocks too when adaptive is off, still producing a valid file', async () => {
+    const input = random.subarray(0, 512 * KiB);
+    const { output, stream } = await gzip(input, { blockSize: 128 * KiB, adaptive: false });
+    expect(stream.storedBlockCount).toBe(0);
+    expect((await gunzip(output)).equals(input)).toBe(true);
+    expect(output.length).toBeLessThan(input.length * 1.001 + 64);
+  });
+
+  it('stores the random blocks and deflates the text blocks of mixed input', async () => {
+    const input = Buffer.concat([text.subarray(0, MiB), random.subarray(0, MiB), text.subarray(MiB, 2 * MiB)]);
+    const { output, stream } = await gzip(input, { blockSize: 256 * KiB });
+    expect(stream.storedBlockCount).toBe(4);
+    expect(stream.blockCount).toBe(13);
+    expectToolsRead(output, input);
+  });
+
+  it('stays within 2% of gzip -6 on compressible text with the default options', async () => {
+    const input = makeText(4 * MiB, 7);
+    const { output } = await gzip(input);
+    const reference = execFileSync('gzip', ['-6', '-c'], { input, maxBuffer: 64 * MiB }).length;
+    expect(output.length / reference).toBeLessThan(1.02);
+  });
+
+  it('gives the same bytes for the same input whatever the thread count and chunking', async () => {
+    const input = Buffer.concat([text.subarray(0, 700 * KiB), random.subarray(0, 300 * KiB)]);
+    const options = { blockSize: 64 * KiB };
+    const first = (await gzip(input, { ...options, threads: 1 }, 1000)).output;
+    for (const [threads, chunk] of [[2, 64 * KiB], [3, input.length], [4, 77777]] as const) {
+      expect((await gzip(input, { ...options, threads }, chunk)).output.equals(first)).toBe(true);
+    }
+    expect(first.readUInt32LE(4)).toBe(0); // mtime
+  });
+
+  it('keeps a 32 KiB dictionary across blocks, so small blocks cost little ratio', async () => {
+    const input = text.subarray(0, MiB);
+    const small = (await gzip(input, { blockSize: 32 * KiB })).output.length;
+    const whole = zlib.gzipSync(input, { level: 6 }).length;
+    expect(small / whole).toBeLessThan(1.01);
+  });
+
+  it('reads archives made of several gzip members back to back', async () => {
+    const a = (await gzip(text.subarray(0, 100 * KiB))).output;
+    const b = execFileSync('gzip', ['-c'], { input: random.subarray(0, 50 * KiB) });
+    expect((await gunzip(Buffer.concat([a, b]))).equals(Buffer.concat([text.subarray(0, 100 * KiB), random.subarray(0, 50 * KiB)]))).toBe(true);
+  });
+
+  it('reads pigz output and rejects corrupt data with a zlib error code', async () => {
+    const fromPigz = execFileSync('pigz', ['-c', '-p', '2'], { input: text.subarray(0, 300 * KiB) });
+    expect((await gunzip(fromPigz)).equals(text.subarray(0, 300 * KiB))).toBe(true);
+    const corrupt = Buffer.from(fromPigz);
+    corrupt.fill(0xff, 100, 200);
+    await expect(gunzip(corrupt)).rejects.toMatchObject({ code: expect.stringMatching(/^Z_/) });
+  });
+
+  it('works with a slow reader that pulls chunk by chunk', async () => {
+    const stream = compressor({ blockSize: 64 * KiB, threads: 2 }).compress();
+    const input = text.subarray(0, MiB);
+    const feeding = pipeline(Readable.from(chunksOf(input, 16 * KiB)), stream);
+    const parts: Buffer[] = [];
+    for await (const part of stream) {
+      parts.push(part as Buffer);
+      await sleep(2);
+    }
+    await feeding;
+    expect(zlib.gunzipSync(Buffer.concat(parts)).equals(input)).toBe(true);
+  });
+
+  it('stops reading its input while nobody reads its output, then resumes', async () => {
+    const blockSize = 64 * KiB;
+    const total = 12 * MiB;
+    const piece = text.subarray(0, 64 * KiB);
+    let produced = 0;
+    const source = new Readable({
+      read() {
+        if (produced >= total) return void this.push(null);
+        produced += piece.length;
+        this.push(piece);
+      },
+    });
+    const stream = compressor({ blockSize, threads: 2 }).compress();
+    const done = pipeline(source, stream);
+    await sleep(300);
+    // At most a few blocks in flight, one in the readable buffer, and the streams' own buffers.
+    expect(produced).toBeLessThan(2 * MiB);
+    const output = await collect(stream);
+    await done;
+    expect(produced).toBe(total);
+    expect(zlib.gunzipSync(output).length).toBe(total);
+  });
+
+  it('passes an error of its input on and terminates its workers', async () => {
+    const source = new Readable({ read() {} });
+    source.push(text.subarray(0, 2 * MiB));
+    const stream = compressor({ blockSize: 64 * KiB, threads: 2 }).compress() as ParallelGzip;
+    setTimeout(() => source.destroy(new Error('the docker daemon went away')), 50);
+    await expect(pipeline(source, stream, async (output) => { for await (const _ of output); })).rejects.toThrow('the docker daemon went away');
+    if (!stream.closed) await once(stream, 'close');
+    expect(stream.destroyed).toBe(true);
+    expect(stream.workerCount).toBe(0);
+  });
+
+  it('terminates its workers when destroyed in the middle of a stream', async () => {
+    const stream = compressor({ blockSize: 64 * KiB, threads: 2 }).compress() as ParallelGzip;
+    stream.write(text);
+    await once(stream, 'data');
+    expect(stream.workerCount).toBeGreaterThan(0);
+    stream.destroy();
+    await once(stream, 'close');
+    expect(stream.workerCount).toBe(0);
+  });
+
+  it('terminates its workers once the output is complete', async () => {
+    const { stream } = await gzip(text.subarray(0, 300 * KiB), { blockSize: 64 * KiB });
+    await sleep(10);
+    expect(stream.workerCount).toBe(0);
+  });
+
+  it('lets the process exit after a stream was destroyed, or abandoned with input pending', () => {
+    const url = pathToFileURL(path.resolve(import.meta.dirname, '../../../plugins/gzip/index.ts')).href;
+    const script = `
+      import plugin from ${JSON.stringify(url)};
+      const make = () => plugin.create({ threads: 2, blockSize: 65536 }, {}).compress();
+      const destroyed = make();
+      destroyed.write(Buffer.alloc(8 << 20, 97));
+      destroyed.once('data', () => destroyed.destroy());
+      const abandoned = make();
+      abandoned.write(Buffer.alloc(8 << 20, 98));
+    `;
+    const started = Date.now();
+    const file = path.join(tmp, 'abandon.mjs');
+    writeFileSync(file, script);
+    const result = spawnSync(process.execPath, [file], { timeout: 20_000, encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.signal).toBeNull();
+    expect(result.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('crc32Combine', () => {
+  it('gives the CRC-32 of a concatenation from the CRCs of its parts, as zlib computes it', () => {
+    const data = random.subarray(0, 200_003);
+    for (const cut of [0, 1, 3, 4096, 65536, 131071, 200_002, 200_003]) {
+      const combined = crc32Combine(zlib.crc32(data.subarray(0, cut)), zlib.crc32(data.subarray(cut)), data.length - cut);
+      expect(combined).toBe(zlib.crc32(data));
+    }
+  });
+
+  it('combines consistently for lengths beyond 4 GiB', () => {
+    // Any 32-bit value is the CRC of some string of the given length, so associativity must hold.
+    const [a, b, c] = [0x12345678, 0x9abcdef0, 0x0fedcba9];
+    const [lengthB, lengthC] = [2 ** 32 + 5, 3 * 2 ** 31 + 1];
+    const left = crc32Combine(crc32Combine(a, b, lengthB), c, lengthC);
+    const right = crc32Combine(a, crc32Combine(b, c, lengthC), lengthB + lengthC);
+    expect(left).toBe(right);
+  });
+});
