@@ -155,8 +155,7 @@ export class DirStorage implements StorageBackend {
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
     const file_ = path.join(this.#dir('records', Number(record.recordId)), path.basename(file.key));
     progress.total((await stat(file_)).size);
-    const measure = new MeasuringStream({ progress });
-    return createReadStream(file_).pipe(measure);
+    return MeasuringStream.of(createReadStream(file_), { progress });
   }
 
   #fresh(id: number, conceptrecid: string): StoredRecord {

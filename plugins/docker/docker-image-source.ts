@@ -46,13 +46,16 @@ export class DockerImageSource implements ImageSource {
   }
 
   async load(tar: Readable): Promise<LoadedImage> {
-    let response: Readable;
+    // If the archive stream fails (a broken download, a corrupt gzip), the engine must not wait for more: abort the load.
+    const controller = new AbortController();
+    tar.once('error', (cause) => controller.abort(cause));
+    let loaded;
     try {
-      response = (await this.#docker.loadImage(tar, { quiet: true })) as Readable;
+      const response = (await this.#docker.loadImage(tar, { quiet: true, abortSignal: controller.signal })) as Readable;
+      loaded = await readLoadMessages(response);
     } catch (cause) {
-      throw this.#translate(cause);
+      throw controller.signal.aborted ? controller.signal.reason : this.#translate(cause);
     }
-    const loaded = await readLoadMessages(response);
     if (loaded.error) {
       throw new DonodoError('DOCKER_LOAD_FAILED', `Docker refused the image archive: ${loaded.error}`, {
         hint: 'The archive is not a valid docker save export, or the engine lacks space. Nothing was tagged.',
@@ -66,6 +69,15 @@ export class DockerImageSource implements ImageSource {
       await this.#docker.getImage(reference).remove({ force: true });
     } catch (cause) {
       if (statusOf(cause) !== 404) throw this.#translate(cause, reference);
+    }
+  }
+
+  async tag(imageId: string, reference: string): Promise<void> {
+    const at = reference.lastIndexOf(':');
+    try {
+      await this.#docker.getImage(imageId).tag({ repo: reference.slice(0, at), tag: reference.slice(at + 1) });
+    } catch (cause) {
+      throw this.#translate(cause, imageId);
     }
   }
 

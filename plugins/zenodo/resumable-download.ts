@@ -22,16 +22,36 @@ export interface ResumeSettings {
  * Readers see one unbroken stream either way.
  */
 export function resumableDownload(first: Response, openAt: OpenAt, settings: ResumeSettings): Readable {
-  return Readable.from(chunks(first, openAt, settings), { objectMode: false });
+  const current: Attempt = {};
+  const iterator = chunks(first, openAt, settings, current);
+  return new Readable({
+    read() {
+      iterator.next().then(
+        ({ done, value }) => void this.push(done ? null : value),
+        (cause: unknown) => this.destroy(cause as Error),
+      );
+    },
+    destroy(error, callback) {
+      // A reader that gives up (a corrupt archive downstream) must not leave the connection open:
+      // abort the attempt in flight, which also ends a generator waiting for the next chunk.
+      current.controller?.abort(error ?? new Error('download abandoned'));
+      iterator.return(undefined).then(() => callback(error), () => callback(error));
+    },
+  });
 }
 
-async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings): AsyncGenerator<Uint8Array> {
+interface Attempt {
+  controller?: AbortController;
+}
+
+async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings, current: Attempt): AsyncGenerator<Uint8Array> {
   let delivered = 0;
   let attempt = 0;
   let response: Response | undefined = first;
   const expected = lengthOf(first);
   for (;;) {
     const controller = new AbortController();
+    current.controller = controller;
     let timer: NodeJS.Timeout | undefined;
     const idle = () => {
       clearTimeout(timer);
@@ -67,6 +87,7 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
       if (expected !== undefined && delivered < expected) throw new Error(`the connection ended after ${delivered} of ${expected} bytes`);
       return;
     } catch (cause) {
+      if (controller.signal.aborted && !(controller.signal.reason instanceof IdleTimeoutError)) throw cause; // abandoned by the reader
       if (!settings.retryable(cause) || attempt >= settings.retries) throw cause;
       attempt += 1;
       const wait = settings.delayMs(attempt, cause);

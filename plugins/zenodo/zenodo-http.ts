@@ -44,12 +44,15 @@ export class ZenodoHttp {
         // POST is not idempotent (create, newversion, publish): it is retried only on 429, which Zenodo answers before doing anything.
         methods: ['get', 'put', 'delete', 'head'],
         statusCodes: RETRY_STATUS,
-        afterStatusCodes: [429, 503],
+        // Zenodo sends Retry-After on every response (its rate-limit window), so it means "wait" only on a 429.
+        afterStatusCodes: [429],
         maxRetryAfter: 120_000,
         backoffLimit: 30_000,
         jitter: true,
         retryOnTimeout: true,
       },
+      // No afterResponse hook: ky hands those a clone of the response, and an unread clone of a
+      // download would hold its connection open. Rate-limit headers are read where responses arrive.
       hooks: {
         beforeRequest: [
           async ({ request }) => {
@@ -57,7 +60,6 @@ export class ZenodoHttp {
             this.#authorize(request);
           },
         ],
-        afterResponse: [({ response }) => this.#rateLimit.observe(response.headers)],
         beforeRetry: [
           ({ request, retryCount, error }) => {
             settings.logger.warn(`Zenodo: ${describe(error)} for ${request.method} ${new URL(request.url).pathname}; retry ${retryCount} of ${settings.retries}`);
@@ -86,6 +88,7 @@ export class ZenodoHttp {
     const retry = method === 'post' ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000 } : undefined;
     try {
       const response = await this.#ky(url, { method, ...(retry ? { retry } : {}), ...options });
+      this.#rateLimit.observe(response.headers);
       if (response.status === 204) return undefined as T;
       const text = await response.text();
       return (text ? JSON.parse(text) : undefined) as T;
@@ -119,11 +122,11 @@ export class ZenodoHttp {
         clearTimeout(timer);
         timer = setTimeout(() => controller.abort(new IdleTimeoutError(this.#settings.idleTimeoutMs)), this.#settings.idleTimeoutMs);
       };
-      const measure = new MeasuringStream({
+      const measure = MeasuringStream.of(source.open(), {
         md5: false,
         progress: { total: () => undefined, note: (m) => progress.note(m), advance: (n) => ((sent += n), idle(), progress.advance(n)) },
       });
-      const body = Readable.toWeb(source.open().pipe(measure)) as ReadableStream<Uint8Array>;
+      const body = Readable.toWeb(measure) as ReadableStream<Uint8Array>;
       try {
         idle();
         const response = await this.#ky(url, {
@@ -135,6 +138,7 @@ export class ZenodoHttp {
           timeout: false,
           signal: controller.signal,
         });
+        this.#rateLimit.observe(response.headers);
         return (await response.json()) as BucketFile;
       } catch (cause) {
         const error = translateHttpError(controller.signal.aborted ? controller.signal.reason : cause, action, this.endpoint);
@@ -165,6 +169,7 @@ export class ZenodoHttp {
     } catch (cause) {
       throw translateHttpError(cause, action, this.endpoint);
     }
+    this.#rateLimit.observe(first.headers);
     const length = Number(first.headers.get('content-length'));
     const body = resumableDownload(first, open, {
       retries: this.#settings.retries,
@@ -192,11 +197,14 @@ function isBrokenStream(cause: unknown): boolean {
   return false;
 }
 
-/** Retry-After when the server gave one, else exponential backoff with jitter. */
+/**
+ * Retry-After of a 429, else exponential backoff with jitter. (Zenodo sends Retry-After on every
+ * response, as the reset of its rate-limit window; only on a 429 does it mean "wait".)
+ */
 function retryDelay(cause: unknown, attempt: number): number {
   const http = cause instanceof HTTPError ? cause : (cause as { cause?: unknown })?.cause instanceof HTTPError ? ((cause as { cause: HTTPError }).cause) : undefined;
   const after = Number(http?.response.headers.get('retry-after'));
-  if (http && Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 120_000);
+  if (http?.response.status === 429 && Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 120_000);
   const base = Math.min(1000 * 2 ** (attempt - 1), 30_000);
   return base / 2 + Math.random() * (base / 2);
 }

@@ -55,6 +55,10 @@ export class ZenodoStorage implements StorageBackend {
     }
     const versions = await this.#search(`conceptrecid:${conceptId}`, true);
     if (versions.length === 0) {
+      // Search lags behind writes; the concept's latest version is read directly instead.
+      const latest = await this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
+      if (latest?.metadata?.version === request.tag) return { kind: 'published', record: fromRecord(latest) };
+      if (latest) return { kind: 'new-version', concept: fromRecord(latest) };
       if (!request.conceptRecId) return { kind: 'new' };
       throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${conceptId}.`, {
         hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
@@ -64,9 +68,13 @@ export class ZenodoStorage implements StorageBackend {
     const published = sameTag.find((d) => d.submitted);
     if (published) return { kind: 'published', record: fromDeposition(published) };
     // An unpublished draft of the concept is resumed: for this tag, or reused for it (as the original does).
-    const draft = sameTag.find((d) => !d.submitted) ?? versions.find((d) => !d.submitted);
-    if (draft) return { kind: 'draft', record: fromDeposition(draft) };
-    const latest = versions.filter((d) => d.submitted).sort((a, b) => b.id - a.id)[0]!;
+    // Search lags behind writes, so a draft it shows may have been published since: read it to be sure.
+    const listed = sameTag.find((d) => !d.submitted) ?? versions.find((d) => !d.submitted);
+    const draft = listed && (await this.#http.maybe<Deposition>(`deposit/depositions/${listed.id}`, `read deposition ${listed.id}`));
+    if (draft && !draft.submitted) return { kind: 'draft', record: fromDeposition(draft) };
+    if (draft?.submitted && draft.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(draft) };
+    const latest = [...versions.filter((d) => d.submitted), ...(draft?.submitted ? [draft] : [])].sort((a, b) => b.id - a.id)[0];
+    if (!latest) return { kind: 'new' };
     return { kind: 'new-version', concept: fromDeposition(latest) };
   }
 
@@ -155,7 +163,7 @@ export class ZenodoStorage implements StorageBackend {
     const link = this.#fileLinks.get(record.recordId)?.get(file.key) ?? `records/${record.recordId}/files/${encodeURIComponent(file.key)}/content`;
     const { body, size } = await this.#http.download(link, `download ${file.key}`, progress);
     progress.total(size ?? file.size);
-    return body.pipe(new MeasuringStream({ md5: false, progress }));
+    return MeasuringStream.of(body, { md5: false, progress });
   }
 
   /** A record by id; an id that is a concept gives its latest version. */

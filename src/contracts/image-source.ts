@@ -39,6 +39,8 @@ export interface ImageSource {
   load(tar: Readable): Promise<LoadedImage>;
   /** Remove a tag or image; used to take back a load that failed verification. */
   remove(reference: string): Promise<void>;
+  /** Point `reference` (name:tag) at an image id; used to give a tag back to the image it named before a failed load. */
+  tag(imageId: string, reference: string): Promise<void>;
 }
 
 export const ImageSource: unique symbol = Symbol.for('donodo.ImageSource');

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ProgressSink } from '../contracts/progress.ts';
 
 /** Digests and length of bytes that went through a {@link MeasuringStream}. */
@@ -33,6 +33,16 @@ export class MeasuringStream extends Transform {
     this.#sha256?.update(chunk);
     this.#progress?.advance(chunk.length);
     callback(null, chunk);
+  }
+
+  /**
+   * Measure what `source` delivers. Unlike `source.pipe()`, failure or destruction travels both
+   * ways: a reader that gives up also closes the source (a file, a connection).
+   */
+  static of(source: Readable, options: { md5?: boolean; sha256?: boolean; progress?: ProgressSink } = {}): MeasuringStream {
+    const measure = new MeasuringStream(options);
+    pipeline(source, measure, () => undefined); // errors reach the reader of `measure`
+    return measure;
   }
 
   /** Final figures; call once the stream has finished. */

@@ -63,7 +63,15 @@ function take<T extends RequestMatcher>(list: Armed<T>[], method: string, path: 
   return armed.options;
 }
 
+/** A request held back by {@link Faults.hold}: `arrived` resolves when it comes in; `release()` lets it through. */
+export interface Held {
+  arrived: Promise<void>;
+  release(): void;
+}
+
 export class Faults {
+  private holds: Array<{ matcher: RequestMatcher; arrive: () => void; release: () => void; released: Promise<void> }> = [];
+  private waiting = new Set<() => void>();
   private failures: Armed<FailNextOptions>[] = [];
   private drops: Armed<DropConnectionOptions>[] = [];
   private corruptions: Armed<CorruptChecksumOptions>[] = [];
@@ -105,8 +113,34 @@ export class Faults {
     this.remainingOverride = n === null ? null : Math.max(0, Math.floor(n));
   }
 
+  /**
+   * Hold the next matching request before it is handled, as a slow server would: tests use it to kill
+   * a client at an exact point (e.g. after the deposition was created, before the metadata write).
+   */
+  hold(matcher: RequestMatcher): Held {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.holds.push({ matcher, arrive, release, released });
+    return { arrived, release };
+  }
+
+  /** Wait while a hold applies to this request (used by the server). */
+  async waitIfHeld(method: string, path: string): Promise<void> {
+    const held = this.holds.find((h) => matches(h.matcher, method, path));
+    if (!held) return;
+    this.holds.splice(this.holds.indexOf(held), 1);
+    held.arrive();
+    this.waiting.add(held.release);
+    await held.released;
+    this.waiting.delete(held.release);
+  }
+
   /** Disarm everything. */
   reset(): void {
+    for (const release of [...this.waiting, ...this.holds.map((h) => h.release)]) release();
+    this.holds = [];
     this.failures = [];
     this.drops = [];
     this.corruptions = [];

@@ -7,6 +7,6 @@ export { startEmulator } from './server.ts';
 export type { Emulator } from './server.ts';
 export type { EmulatorOptions, RequestLogEntry } from './options.ts';
 export { Faults } from './faults.ts';
-export type { CorruptChecksumOptions, DropConnectionOptions, FailNextOptions, RequestMatcher } from './faults.ts';
+export type { CorruptChecksumOptions, DropConnectionOptions, FailNextOptions, Held, RequestMatcher } from './faults.ts';
 export { Store } from './store.ts';
 export type { Concept, Deposition, Snapshot, StoredFile } from './store.ts';

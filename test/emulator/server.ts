@@ -145,6 +145,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         });
         return;
       }
+      await faults.waitIfHeld(method, path);
+      // A client that went away while its request was held never had it handled (it died before sending it, as far as the test is concerned).
+      if (req.socket.destroyed) return;
       const failure = faults.takeFailure(method, path);
       if (failure) {
         await sendFailure(ex, failure, limitClass);
@@ -207,6 +210,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     store,
     async close() {
+      faults.reset(); // lets held requests go, so that nothing waits forever
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -4,10 +4,11 @@ import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
 import { MeasuringStream } from '../../streams/measure.ts';
 import type { PullContext } from './pull-context.ts';
+import { rememberTag, undoLoad } from './undo-load.ts';
 
 /**
  * download → md5 → decompress → docker load, streamed with no temporary file. When the bytes do
- * not match the record's checksum, whatever the load brought in is removed again.
+ * not match the record's checksum, the load is undone (see undo-load.ts).
  */
 export const loadImage: Step<PullContext> = {
   id: 'load',
@@ -18,6 +19,7 @@ export const loadImage: Step<PullContext> = {
     const name = record.doi ?? record.recordId;
     const compressed = file.key.endsWith('.tar') ? undefined : services.compressor.handles(file.key) ? services.compressor : undefined;
     if (!compressed && !file.key.endsWith('.tar')) throw errors.noCompressor(file.key);
+    await rememberTag(services, context);
     const download = await services.storage.download(record, file, progress);
     const measure = new MeasuringStream();
     const tar = new PassThrough();
@@ -36,12 +38,12 @@ export const loadImage: Step<PullContext> = {
     }
     await feeding;
     if (streamError) {
-      await removeAll(services, loaded.references);
+      await undoLoad(services, context, loaded.references);
       throw translate(streamError, file.key);
     }
     const { md5, size } = measure.result();
     if (md5 !== file.md5 || size !== file.size) {
-      await removeAll(services, loaded.references);
+      await undoLoad(services, context, loaded.references);
       throw errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${size} bytes)`, `${file.md5} (${file.size} bytes)`, md5);
     }
     if (loaded.references.length === 0 && loaded.ids.length === 0) throw errors.loadedNothing(name);
@@ -49,10 +51,6 @@ export const loadImage: Step<PullContext> = {
     context.imageId = loaded.ids[0];
   },
 };
-
-async function removeAll(services: Parameters<Step<PullContext>['run']>[1]['services'], references: string[]): Promise<void> {
-  for (const reference of references) await services.source.remove(reference).catch(() => undefined);
-}
 
 function translate(cause: unknown, key: string) {
   const code = (cause as { code?: string }).code;

@@ -9,6 +9,8 @@ export interface PullContext {
   /** `name:tag` references the load brought in. */
   loaded?: string[];
   imageId?: string;
+  /** What the record's name:tag pointed to locally before the load, to give the tag back if the load is undone. */
+  previous?: { reference: string; id: string };
 }
 
 export interface PullOptions {

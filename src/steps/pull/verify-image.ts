@@ -2,6 +2,7 @@ import { parseDonodoNotes } from '../../donodo-notes.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
 import type { PullContext } from './pull-context.ts';
+import { undoLoad } from './undo-load.ts';
 
 /** Compare the loaded image's id with the `docker-id` the record's notes give; undo the load on mismatch. */
 export const verifyImage: Step<PullContext> = {
@@ -14,7 +15,7 @@ export const verifyImage: Step<PullContext> = {
     if (first) context.imageId = (await services.source.inspect(first)).id;
     if (!expected || !context.imageId) return;
     if (context.imageId !== expected) {
-      for (const reference of context.loaded ?? []) await services.source.remove(reference).catch(() => undefined);
+      await undoLoad(services, context, context.loaded ?? []);
       throw errors.imageIdMismatch(record.doi ?? record.recordId, expected, context.imageId);
     }
   },
