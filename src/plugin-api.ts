@@ -9,3 +9,4 @@ export { formatDonodoNotes, parseDonodoNotes, type DonodoNotes } from './donodo-
 export { MeasuringStream, type Measured } from './streams/measure.ts';
 export { renderTemplate, validateTemplate, ORIGINAL_DEFAULT_TEMPLATE, TEMPLATE_HINT, type TemplateScope } from './templates/index.ts';
 export { templateScope } from './metadata/template-scope.ts';
+export { cleanText } from './output/terminal-text.ts';

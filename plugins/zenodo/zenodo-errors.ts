@@ -1,11 +1,11 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
-import { DonodoError } from '../../src/plugin-api.ts';
+import { cleanText, DonodoError } from '../../src/plugin-api.ts';
 import type { Endpoint } from './endpoint.ts';
 import type { ZenodoErrorBody } from './zenodo-json.ts';
 
 /** What Zenodo said, per field, in its error body (`errors[].messages`, or the older `message`). */
 export function fieldMessages(body: ZenodoErrorBody | undefined): string[] {
-  return (body?.errors ?? []).map((e) => `${e.field ?? '(record)'}: ${(e.messages ?? (e.message ? [e.message] : [])).join(' ') || 'invalid'}`);
+  return (body?.errors ?? []).map((e) => cleanText(`${e.field ?? '(record)'}: ${(e.messages ?? (e.message ? [e.message] : [])).join(' ') || 'invalid'}`));
 }
 
 /**
@@ -17,7 +17,7 @@ export function translateHttpError(cause: unknown, action: string, endpoint: End
   if (cause instanceof HTTPError) {
     const status = cause.response.status;
     const body = (typeof cause.data === 'object' ? cause.data : undefined) as ZenodoErrorBody | undefined;
-    const said = body?.message ?? (typeof cause.data === 'string' && cause.data.length < 200 && !cause.data.trimStart().startsWith('<') ? cause.data : cause.response.statusText);
+    const said = cleanText(body?.message ?? (typeof cause.data === 'string' && cause.data.length < 200 && !cause.data.trimStart().startsWith('<') ? cause.data : cause.response.statusText), 200);
     const details = fieldMessages(body);
     if (status === 403) {
       return new DonodoError('ZENODO_FORBIDDEN', `Zenodo (${endpoint.origin}) refused to ${action}: 403 ${said || 'Permission denied.'}`, {

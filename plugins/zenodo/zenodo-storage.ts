@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { HTTPError } from 'ky';
 import {
+  cleanText,
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
@@ -185,8 +186,8 @@ export class ZenodoStorage implements StorageBackend {
     const match = versions.find((v) => v.metadata?.version === tag);
     if (match) return match;
     const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
-    throw new DonodoError('TAG_NOT_FOUND', `The concept of "${reference}" (${record.conceptdoi ?? record.conceptrecid}) has no version "${tag}".`, {
-      hint: `Versions found: ${known.length ? known.join(', ') : 'none'}.`,
+    throw new DonodoError('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.conceptdoi ?? record.conceptrecid))}) has no version "${tag}".`, {
+      hint: `Versions found: ${known.length ? cleanText(known.join(', ')) : 'none'}.`,
     });
   }
 

@@ -1,7 +1,10 @@
 import { formatBytes } from '../output/format.ts';
+import { cleanText } from '../output/terminal-text.ts';
 import type { PullResult, PushResult } from '../results.ts';
 
+/** Everything printed for people goes through cleanText: record data may carry terminal escapes. */
 type Write = (text: string) => void;
+const clean = (write: Write): Write => (text) => write(cleanText(text, 10_000));
 
 /** One JSON object per line, per image: all that stdout carries with --json. */
 export function printJson(write: Write, result: PushResult | PullResult): void {
@@ -9,7 +12,8 @@ export function printJson(write: Write, result: PushResult | PullResult): void {
 }
 
 /** The human account of a push, one block per image, on stdout. */
-export function printPush(write: Write, result: PushResult): void {
+export function printPush(output: Write, result: PushResult): void {
+  const write = clean(output);
   const where = result.doi ? `DOI ${result.doi} ${result.doiUrl ?? ''}`.trim() : `record ${result.recordId} ${result.doiUrl ?? result.webUrl ?? ''}`.trim();
   switch (result.status) {
     case 'published':
@@ -48,20 +52,23 @@ function planText(result: PushResult): string {
 }
 
 /** A table of a batch: one row per image. */
-export function printSummary(write: Write, results: PushResult[]): void {
+export function printSummary(output: Write, results: PushResult[]): void {
+  const write = clean(output);
   const rows = [['IMAGE', 'STATUS', 'RECORD', 'DOI'], ...results.map((r) => [r.image, r.status === 'planned' ? `would ${r.plan}` : r.status, r.recordId ?? '-', r.doi ?? '-'])];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   write('\n');
   for (const row of rows) write(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd() + '\n');
 }
 
-export function printPull(write: Write, result: PullResult): void {
+export function printPull(output: Write, result: PullResult): void {
+  const write = clean(output);
   if (result.status !== 'loaded') return;
   write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId ?? 'unknown id'}) from ${result.doi ?? `record ${result.recordId}`}\n`);
 }
 
 /** The error block on stderr: message, details, hint. */
-export function printError(write: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {
+export function printError(output: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {
+  const write = clean(output);
   const where = [error.step && `step ${error.step}`, error.plugin && `plugin ${error.plugin}`].filter(Boolean).join(', ');
   write(`donodo: ${image ? `${image}: ` : ''}${error.message} [${error.code}${where ? `; ${where}` : ''}]\n`);
   for (const detail of error.details ?? []) write(`  - ${detail}\n`);

@@ -1,3 +1,4 @@
+import { cleanText } from '../output/terminal-text.ts';
 import { DonodoError } from './donodo-error.ts';
 
 /**
@@ -82,11 +83,11 @@ export const errors = {
       hint: 'The bytes were damaged in transit or in storage; nothing was published or kept. Run the command again.',
     }),
   noImageFile: (record: string, keys: string[]) =>
-    new DonodoError('NO_IMAGE_FILE', `Record ${record} holds no image archive (files: ${keys.length ? keys.join(', ') : 'none'}).`, {
+    new DonodoError('NO_IMAGE_FILE', `Record ${cleanText(record)} holds no image archive (files: ${keys.length ? cleanText(keys.join(', ')) : 'none'}).`, {
       hint: 'donodo looks for a file whose name starts with "image.tar", else one containing ".tar". Check that the reference names an image record.',
     }),
   severalImageFiles: (record: string, keys: string[]) =>
-    new DonodoError('SEVERAL_IMAGE_FILES', `Record ${record} holds several candidate image archives: ${keys.join(', ')}.`, {
+    new DonodoError('SEVERAL_IMAGE_FILES', `Record ${cleanText(record)} holds several candidate image archives: ${cleanText(keys.join(', '))}.`, {
       hint: 'donodo needs exactly one file whose name starts with "image.tar" (or contains ".tar"); download the one you want by hand and use docker load.',
     }),
   imageIdMismatch: (record: string, expected: string, loaded: string) =>
@@ -98,12 +99,12 @@ export const errors = {
       hint: 'The file is not a docker save archive. Check that the reference names an image record.',
     }),
   decompressFailed: (key: string, cause: unknown) =>
-    new DonodoError('ARCHIVE_CORRUPT', `The archive "${key}" could not be decompressed: ${messageOf(cause)}`, {
+    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" could not be decompressed: ${messageOf(cause)}`, {
       hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
       cause,
     }),
   noCompressor: (key: string) =>
-    new DonodoError('NO_COMPRESSOR', `No compressor handles the file "${key}".`, {
+    new DonodoError('NO_COMPRESSOR', `No compressor handles the file "${cleanText(key)}".`, {
       hint: 'Configure a compressor plugin that reads this format, or download the file by hand.',
     }),
   notPublished: (where: string) =>

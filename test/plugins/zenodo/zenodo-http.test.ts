@@ -1,0 +1,90 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
+import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
+import { cleanText } from '../../../src/output/terminal-text.ts';
+
+const TOKEN = 'secret-token-0123456789';
+const servers: http.Server[] = [];
+const noProgress = { total() {}, advance() {}, note() {} };
+
+afterEach(async () => {
+  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+});
+
+/** A local HTTP server that records what it is sent. */
+async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
+  const seen: Array<{ url: string; authorization?: string; userAgent?: string }> = [];
+  const server = http.createServer((req, res) => {
+    seen.push({ url: req.url!, authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
+    handler(req, res);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function client(origin: string, warnings: string[] = []) {
+  return new ZenodoHttp(resolveEndpoint({ url: `${origin}/api` }, { ZENODO_TOKEN: TOKEN }), {
+    userAgent: 'donodo/0.0.0 (+https://example.org)',
+    logger: { debug() {}, warn: (m) => warnings.push(m) },
+    retries: 2,
+    timeoutMs: 5000,
+    idleTimeoutMs: 5000,
+  });
+}
+
+describe('HTTP to Zenodo', () => {
+  it('sends the token in the Authorization header to Zenodo, never in the URL, and not to another host it is redirected to', async () => {
+    const storage = await serve((_req, res) => res.end('bytes'));
+    const api = await serve((_req, res) => {
+      res.writeHead(302, { location: `${storage.origin}/file?x=1` });
+      res.end();
+    });
+    const { body } = await client(api.origin).download('records/1/files/image.tar.gz/content', 'download', noProgress);
+    let text = '';
+    for await (const chunk of body) text += chunk;
+    expect(text).toBe('bytes');
+    expect(api.seen).toEqual([{ url: '/api/records/1/files/image.tar.gz/content', authorization: `Bearer ${TOKEN}`, userAgent: 'donodo/0.0.0 (+https://example.org)' }]);
+    expect(storage.seen).toHaveLength(1);
+    expect(storage.seen[0]!.authorization).toBeUndefined();
+    expect(storage.seen[0]!.url).not.toContain(TOKEN);
+  });
+
+  it('waits for the rate-limit window to reset when no request is left in it, and says so', async () => {
+    const warnings: string[] = [];
+    const api = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) });
+      res.end('{}');
+    });
+    const zenodo = client(api.origin, warnings);
+    await zenodo.json('get', 'records', 'search');
+    await zenodo.json('get', 'records', 'search');
+    expect(warnings.some((w) => /rate limit is nearly used up; waiting \d+ s/.test(w))).toBe(true);
+    expect(api.seen).toHaveLength(2);
+  });
+
+  it('does not retry a refusal such as 403, and says what to do', async () => {
+    const api = await serve((_req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end('{"status": 403, "message": "Permission denied."}');
+    });
+    await expect(client(api.origin).json('get', 'deposit/depositions', 'search your depositions')).rejects.toMatchObject({
+      code: 'ZENODO_FORBIDDEN',
+      hint: expect.stringContaining('deposit:write'),
+    });
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('keeps terminal escape sequences a server sends out of its messages', async () => {
+    const api = await serve((_req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 400, message: 'bad \u001b]0;pwned\u0007 \u001b[2J', errors: [{ field: 'metadata.title', messages: ['\u009b31m red'] }] }));
+    });
+    const error = await client(api.origin).json('put', 'deposit/depositions/1', 'write the metadata').catch((e) => e);
+    expect(error.message).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(error.details.join('')).not.toMatch(/[\u001b\u009b]/);
+    expect(cleanText('a\u001b[31mb\nc\td')).toBe('a\ufffd[31mb\nc\td');
+  });
+});
