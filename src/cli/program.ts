@@ -15,7 +15,7 @@ export interface Invocation {
 
 const EXAMPLES_PUSH = `
 Examples:
-  $ donodo push my/image:1.2 -y                    archive into the default storage and publish
+  $ donodo push my/image:1.2 -y                    publish on Zenodo (token in ZENODO_TOKEN)
   $ donodo push my/image:1.2 --storage dir --dir ./archive
   $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept
   $ donodo push --all --dry-run                    what the configuration's "images" would do

@@ -8,8 +8,9 @@ import zenodo from '../../plugins/zenodo/index.ts';
 import type { AnyPlugin } from '../contracts/plugin.ts';
 
 /**
- * The built-in plugins, listed once. The first plugin of each kind is that kind's default;
+ * The built-in plugins, listed once. The first plugin of each kind is that kind's default (so
+ * Zenodo is the default storage, as with the original donodo, whose users' CI jobs expect it);
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, dir, zenodo, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, zenodo, dir, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];
