@@ -3,37 +3,36 @@ import type { Deposition, ZenodoRecord } from './zenodo-json.ts';
 
 const md5Of = (checksum: string | undefined) => (checksum ?? '').replace(/^md5:/i, '').toLowerCase();
 
-/** A deposition (draft or published) as donodo sees it. */
-export function fromDeposition(deposition: Deposition): ArchivedRecord {
-  const published = deposition.submitted === true;
+/** The fields depositions and records share, as donodo sees them. */
+function common(source: Deposition | ZenodoRecord): Omit<ArchivedRecord, 'published' | 'webUrl' | 'files'> {
   return {
-    recordId: String(deposition.id),
-    conceptRecId: String(deposition.conceptrecid),
-    doi: deposition.doi,
-    conceptDoi: deposition.conceptdoi,
-    doiUrl: deposition.doi_url ?? deposition.links.doi,
-    version: typeof deposition.metadata?.version === 'string' ? deposition.metadata.version : undefined,
-    title: deposition.title || String(deposition.metadata?.title ?? ''),
-    published,
+    recordId: String(source.id),
+    conceptRecId: String(source.conceptrecid),
+    doi: source.doi,
+    conceptDoi: source.conceptdoi,
+    doiUrl: source.doi_url ?? source.links.doi,
+    version: typeof source.metadata?.version === 'string' ? source.metadata.version : undefined,
+    title: source.title || String(source.metadata?.title ?? ''),
+    metadata: source.metadata ?? {},
+  };
+}
+
+/** A deposition (draft or published). */
+export function fromDeposition(deposition: Deposition): ArchivedRecord {
+  return {
+    ...common(deposition),
+    published: deposition.submitted === true,
     webUrl: deposition.links.html ?? deposition.links.record_html,
-    metadata: deposition.metadata ?? {},
     files: (deposition.files ?? []).map((f) => ({ key: f.filename, size: f.filesize, md5: md5Of(f.checksum) })),
   };
 }
 
-/** A published record of the records API. File download links are kept apart (see `fileLinks`). */
+/** A published record of the records API (its files' download links: see `recordFiles`). */
 export function fromRecord(record: ZenodoRecord): ArchivedRecord {
   return {
-    recordId: String(record.id),
-    conceptRecId: String(record.conceptrecid),
-    doi: record.doi,
-    conceptDoi: record.conceptdoi,
-    doiUrl: record.doi_url ?? record.links.doi,
-    version: typeof record.metadata?.version === 'string' ? record.metadata.version : undefined,
-    title: record.title ?? String(record.metadata?.title ?? ''),
+    ...common(record),
     published: true,
     webUrl: record.links.self_html ?? record.links.html,
-    metadata: record.metadata ?? {},
     files: recordFiles(record).map(({ link: _link, ...file }) => file),
   };
 }

@@ -67,20 +67,6 @@ function legacyLinks(urls: Urls, dep: Deposition, concept: Concept, snap: Snapsh
   return links;
 }
 
-/** `files[]` inside a deposition: hex checksum, `download` always on the `/draft/` path (contract 1.7). */
-function legacyEmbeddedFile(urls: Urls, dep: Deposition, filesLink: string, file: StoredFile) {
-  return {
-    id: file.id,
-    filename: file.key,
-    filesize: file.size,
-    checksum: file.checksum,
-    links: {
-      self: `${filesLink}/${file.id}`,
-      download: `${urls.api}/records/${dep.id}/draft/files/${quoteKey(file.key)}/content`,
-    },
-  };
-}
-
 export function legacyDeposition(urls: Urls, dep: Deposition, concept: Concept, options: LegacyOptions = {}): Record<string, unknown> {
   const { snap, isDraft, isPublished } = legacyView(dep);
   const links = legacyLinks(urls, dep, concept, snap, isDraft, isPublished, options.inList ?? false);
@@ -101,18 +87,21 @@ export function legacyDeposition(urls: Urls, dep: Deposition, concept: Concept, 
   out.links = links;
   out.record_id = dep.id;
   out.owner = dep.ownerId;
-  out.files = snap.files.map((f) => legacyEmbeddedFile(urls, dep, links.files!, f));
+  // Inside a deposition, `download` is always on the `/draft/` path (contract 1.7).
+  out.files = snap.files.map((f) => legacyFileEntry(urls, dep, f, { draftDownload: true }));
   out.state = !isPublished ? 'unsubmitted' : isDraft ? 'inprogress' : 'done';
   out.submitted = isPublished;
   return out;
 }
 
 /**
- * One entry of `GET/POST …/depositions/<id>/files[/<file id>]` (contract 1.7): `download` is the record's
- * content URL for a published file and the draft's otherwise.
+ * A legacy file entry, hex checksum (contract 1.7): one of `GET/POST …/depositions/<id>/files[/<file id>]`,
+ * where `download` is the record's content URL for a published file and the draft's otherwise; or,
+ * with `draftDownload`, one of a deposition's `files[]`, where it is always the draft's.
  */
-export function legacyFileEntry(urls: Urls, dep: Deposition, file: StoredFile): Record<string, unknown> {
+export function legacyFileEntry(urls: Urls, dep: Deposition, file: StoredFile, options: { draftDownload?: boolean } = {}): Record<string, unknown> {
   const key = quoteKey(file.key);
+  const published = dep.record && !options.draftDownload;
   return {
     id: file.id,
     filename: file.key,
@@ -120,7 +109,7 @@ export function legacyFileEntry(urls: Urls, dep: Deposition, file: StoredFile): 
     checksum: file.checksum,
     links: {
       self: `${urls.api}/deposit/depositions/${dep.id}/files/${file.id}`,
-      download: dep.record ? `${urls.api}/records/${dep.id}/files/${key}/content` : `${urls.api}/records/${dep.id}/draft/files/${key}/content`,
+      download: published ? `${urls.api}/records/${dep.id}/files/${key}/content` : `${urls.api}/records/${dep.id}/draft/files/${key}/content`,
     },
   };
 }

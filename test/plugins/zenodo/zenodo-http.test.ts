@@ -82,7 +82,7 @@ describe('HTTP to Zenodo', () => {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: 400, message: 'bad \u001b]0;pwned\u0007 \u001b[2J', errors: [{ field: 'metadata.title', messages: ['\u009b31m red'] }] }));
     });
-    const error = await client(api.origin).json('put', 'deposit/depositions/1', 'write the metadata').catch((e) => e);
+    const error: any = await client(api.origin).json('put', 'deposit/depositions/1', 'write the metadata').catch((e: unknown) => e);
     expect(error.message).not.toMatch(/[\u001b\u0007\u009b]/);
     expect(error.details.join('')).not.toMatch(/[\u001b\u009b]/);
     expect(cleanText('a\u001b[31mb\nc\td')).toBe('a\ufffd[31mb\nc\td');
