@@ -17,8 +17,8 @@ import { describeError, pull, Session } from './run.ts';
 const masker = new SecretMasker();
 
 async function main(argv: string[]): Promise<number> {
-  const stdout = masker.wrap(process.stdout);
-  const stderr = masker.wrap(process.stderr);
+  const stdout = masker.guard(process.stdout);
+  const stderr = masker.guard(process.stderr);
   const out = (text: string) => void stdout.write(text);
   const err = (text: string) => void stderr.write(text);
   const wantsJson = argv.includes('--json');

@@ -42,7 +42,8 @@ export class DirStorage implements StorageBackend {
     const all = await this.#all();
     // A folder has no index lag, but a known id still pins the concept (titles may change).
     const known = request.knownRecordId ? all.find((r) => String(r.id) === request.knownRecordId) : undefined;
-    const conceptRecId = request.conceptRecId ?? known?.conceptrecid;
+    const hinted = [request.knownConceptRecId, known?.conceptrecid].find((id) => id && all.some((r) => r.conceptrecid === id));
+    const conceptRecId = request.conceptRecId ?? hinted;
     const concept = all.filter((r) => (conceptRecId ? r.conceptrecid === conceptRecId : r.title === request.title));
     if (request.conceptRecId && concept.length === 0) {
       throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.#root} has no concept ${request.conceptRecId}.`, {

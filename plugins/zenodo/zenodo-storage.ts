@@ -48,22 +48,30 @@ export class ZenodoStorage implements StorageBackend {
     const known = request.knownRecordId ? await this.#knownDeposition(request.knownRecordId) : undefined;
     if (known && !known.submitted) return { kind: 'draft', record: fromDeposition(known) };
     if (known?.submitted && known.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(known) };
-    let conceptId = request.conceptRecId ?? known?.conceptrecid;
-    if (!conceptId) {
-      const byTitle = (await this.#search(`title:"${quote(request.title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === request.title);
-      if (byTitle.length === 0) return { kind: 'new' };
-      conceptId = String(byTitle[0]!.conceptrecid);
+    if (request.conceptRecId) {
+      const located = await this.#inConcept(request.conceptRecId, request);
+      if (located) return located;
+      throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${request.conceptRecId}.`, {
+        hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
+      });
     }
+    // What earlier runs recorded comes first: search by title lags behind writes.
+    for (const hint of new Set([known?.conceptrecid, request.knownConceptRecId])) {
+      const located = hint ? await this.#inConcept(String(hint), request) : undefined;
+      if (located) return located;
+    }
+    const byTitle = (await this.#search(`title:"${quote(request.title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === request.title);
+    return (byTitle[0] && (await this.#inConcept(String(byTitle[0].conceptrecid), request))) || { kind: 'new' };
+  }
+
+  /** What concept `conceptId` holds for this version; undefined when it shows nothing of the caller's. */
+  async #inConcept(conceptId: string, request: VersionRequest): Promise<Located | undefined> {
     const versions = await this.#search(`conceptrecid:${conceptId}`, true);
     if (versions.length === 0) {
       // Search lags behind writes; the concept's latest version is read directly instead.
       const latest = await this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
       if (latest?.metadata?.version === request.tag) return { kind: 'published', record: fromRecord(latest) };
-      if (latest) return { kind: 'new-version', concept: fromRecord(latest) };
-      if (!request.conceptRecId) return { kind: 'new' };
-      throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${conceptId}.`, {
-        hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
-      });
+      return latest ? { kind: 'new-version', concept: fromRecord(latest) } : undefined;
     }
     const sameTag = versions.filter((d) => d.metadata?.version === request.tag);
     const published = sameTag.find((d) => d.submitted);
@@ -75,8 +83,7 @@ export class ZenodoStorage implements StorageBackend {
     if (draft && !draft.submitted) return { kind: 'draft', record: fromDeposition(draft) };
     if (draft?.submitted && draft.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(draft) };
     const latest = [...versions.filter((d) => d.submitted), ...(draft?.submitted ? [draft] : [])].sort((a, b) => b.id - a.id)[0];
-    if (!latest) return { kind: 'new' };
-    return { kind: 'new-version', concept: fromDeposition(latest) };
+    return latest ? { kind: 'new-version', concept: fromDeposition(latest) } : undefined;
   }
 
   async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {

@@ -37,8 +37,13 @@ export interface VersionRequest {
   imageId: string;
   /** Title the concept is known by (rendered metadata `title`). */
   title: string;
-  /** Concept record to add the version to, when the user (or the lock file) knows it. */
+  /** Concept record to add the version to, named by the user (flag or configuration): it must exist. */
   conceptRecId?: string;
+  /**
+   * Concept an earlier run archived this image name under (lock file): tried before the title,
+   * but a hint only; when it holds nothing any more, the concept is found by title.
+   */
+  knownConceptRecId?: string;
   /**
    * A record or draft id recorded earlier for this very version (lock file). Checked first, since
    * search indexes lag behind writes and a draft created moments ago may not be found by search.

@@ -20,21 +20,15 @@ export class SecretMasker {
     return out;
   }
 
-  /** A stream that masks what is written to it before passing it on (keeps isTTY, columns, rows). */
-  wrap(stream: NodeJS.WriteStream): NodeJS.WriteStream {
-    const masker = this;
-    return new Proxy(stream, {
-      get(target, property) {
-        if (property === 'write') {
-          return (chunk: unknown, ...rest: unknown[]) =>
-            (target.write as (...a: unknown[]) => boolean)(
-              typeof chunk === 'string' ? masker.mask(chunk) : Buffer.isBuffer(chunk) ? masker.mask(chunk.toString()) : chunk,
-              ...rest,
-            );
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  /**
+   * Make every write to `stream` masked, whoever writes (donodo, listr2's renderer, a plugin's
+   * console.log). The stream itself is patched rather than wrapped, so that renderers which take
+   * over `write` while they draw still go through the mask.
+   */
+  guard(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === 'string' ? this.mask(chunk) : Buffer.isBuffer(chunk) ? this.mask(chunk.toString()) : chunk, ...rest)) as typeof stream.write;
+    return stream;
   }
 }

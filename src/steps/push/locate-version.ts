@@ -59,7 +59,8 @@ export function versionRequest(context: PushContext, location: string): VersionR
     tag: context.ref!.tag,
     imageId: context.image!.id,
     title: String(context.metadata!.title),
-    conceptRecId: context.options.conceptRecId ?? context.settings.conceptRecId ?? context.lock?.conceptOf(location, context.ref!.name),
+    conceptRecId: context.options.conceptRecId ?? context.settings.conceptRecId,
+    knownConceptRecId: context.lock?.conceptOf(location, context.ref!.name),
     knownRecordId: entry?.recordId,
   };
 }
