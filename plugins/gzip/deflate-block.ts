@@ -1,8 +1,9 @@
 /**
  * Compression of one block of the input into a piece of a single raw deflate stream. Pieces are
  * written back to back: every piece but the last ends byte-aligned without the final bit (a sync
- * flush, or stored blocks), the last one ends the stream. Runs inside the workers (worker.ts), and
- * is a pure function of its arguments so the output is deterministic.
+ * flush, or stored blocks), the last one ends the stream. The deflate itself runs on libuv's thread
+ * pool (zlib's asynchronous API), so blocks compress in parallel without worker threads; the output
+ * is a pure function of the arguments, so it is deterministic.
  */
 import zlib from 'node:zlib';
 
@@ -42,22 +43,27 @@ export interface CompressedBlock {
  *   across the block boundary, as with one sequential deflate); empty for the first block.
  * @param last whether this block ends the stream (its last deflate block gets BFINAL).
  */
-export function compressBlock(input: Uint8Array, dictionary: Uint8Array | null, last: boolean, settings: BlockSettings): CompressedBlock {
-  if (input.length === 0) return { output: storedBlocks(input, last), stored: true };
-  if (settings.adaptive && looksIncompressible(input)) return { output: storedBlocks(input, last), stored: true };
-  const output = zlib.deflateRawSync(input, {
-    level: settings.level,
-    // memLevel 8 and a 32 KiB window, as gzip and pigz use.
-    memLevel: 8,
-    windowBits: 15,
-    dictionary: dictionary && dictionary.length > 0 ? dictionary : undefined,
-    // A sync flush ends the piece on a byte boundary with an empty stored block and no BFINAL, so
-    // the next piece can simply follow; the last piece finishes the stream.
-    finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-    // Room for the whole piece at once: no concatenation of 16 KiB chunks.
-    chunkSize: Math.max(64 * 1024, deflateBound(input.length)),
+export function compressBlock(input: Uint8Array, dictionary: Uint8Array | null, last: boolean, settings: BlockSettings): Promise<CompressedBlock> {
+  if (input.length === 0) return Promise.resolve({ output: storedBlocks(input, last), stored: true });
+  if (settings.adaptive && looksIncompressible(input)) return Promise.resolve({ output: storedBlocks(input, last), stored: true });
+  return new Promise((resolve, reject) => {
+    zlib.deflateRaw(
+      input,
+      {
+        level: settings.level,
+        // memLevel 8 and a 32 KiB window, as gzip and pigz use.
+        memLevel: 8,
+        windowBits: 15,
+        dictionary: dictionary && dictionary.length > 0 ? dictionary : undefined,
+        // A sync flush ends the piece on a byte boundary with an empty stored block and no BFINAL, so
+        // the next piece can simply follow; the last piece finishes the stream.
+        finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+        // Room for the whole piece at once: no concatenation of 16 KiB chunks.
+        chunkSize: Math.max(64 * 1024, deflateBound(input.length)),
+      },
+      (error, output) => (error ? reject(error) : resolve({ output, stored: false })),
+    );
   });
-  return { output, stored: false };
 }
 
 /** Upper bound of deflate's output for n bytes (zlib's deflateBound for raw deflate, plus flush markers). */

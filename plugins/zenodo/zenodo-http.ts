@@ -1,9 +1,10 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import ky, { HTTPError, type KyInstance, type Options } from 'ky';
 import { DonodoError, MeasuringStream, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
 import type { Endpoint } from './endpoint.ts';
 import { RateLimit } from './rate-limit.ts';
 import { IdleTimeoutError, resumableDownload } from './resumable-download.ts';
+import { putStream, UploadRefused } from './http-put.ts';
 import { translateHttpError } from './zenodo-errors.ts';
 import type { BucketFile } from './zenodo-json.ts';
 
@@ -19,6 +20,8 @@ export interface HttpSettings {
 }
 
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
+/** How long to wait for the answer to an upload once all of it is sent. */
+const ANSWER_AFTER_UPLOAD_MS = 15 * 60_000;
 
 /**
  * HTTP to one Zenodo. The token goes only in the Authorization header and only to the API's own
@@ -71,9 +74,13 @@ export class ZenodoHttp {
 
   /** Add the token when the request goes to this Zenodo. */
   #authorize(request: Request): void {
-    if (this.endpoint.token && new URL(request.url).origin === this.endpoint.origin) {
-      request.headers.set('authorization', `Bearer ${this.endpoint.token}`);
-    }
+    const header = this.#authorization(request.url);
+    if (header.authorization) request.headers.set('authorization', header.authorization);
+  }
+
+  /** The Authorization header for a URL: the token, only for this Zenodo's own origin. */
+  #authorization(url: string): { authorization?: string } {
+    return this.endpoint.token && new URL(url).origin === this.endpoint.origin ? { authorization: `Bearer ${this.endpoint.token}` } : {};
   }
 
   /** An API URL from a path below the API base (`deposit/depositions`) or a full link. */
@@ -120,26 +127,31 @@ export class ZenodoHttp {
       let sent = 0;
       const idle = () => {
         clearTimeout(timer);
-        timer = setTimeout(() => controller.abort(new IdleTimeoutError(this.#settings.idleTimeoutMs)), this.#settings.idleTimeoutMs);
+        // Once every byte is sent, the server may take a while to store the file before it answers.
+        const wait = sent >= source.size ? Math.max(this.#settings.idleTimeoutMs, ANSWER_AFTER_UPLOAD_MS) : this.#settings.idleTimeoutMs;
+        timer = setTimeout(() => controller.abort(new IdleTimeoutError(wait)), wait);
       };
       const measure = MeasuringStream.of(source.open(), {
         md5: false,
         progress: { total: () => undefined, note: (m) => progress.note(m), advance: (n) => ((sent += n), idle(), progress.advance(n)) },
       });
-      const body = Readable.toWeb(measure) as ReadableStream<Uint8Array>;
       try {
+        await this.#rateLimit.pace();
         idle();
-        const response = await this.#ky(url, {
-          method: 'put',
-          body,
-          duplex: 'half', // Node's fetch needs this for a stream body
-          headers: { 'content-type': 'application/octet-stream', 'content-length': String(source.size) },
-          retry: 0,
-          timeout: false,
-          signal: controller.signal,
-        });
-        this.#rateLimit.observe(response.headers);
-        return (await response.json()) as BucketFile;
+        const answer = await putStream(
+          url,
+          {
+            'content-type': 'application/octet-stream',
+            'content-length': String(source.size),
+            'user-agent': this.#settings.userAgent,
+            accept: 'application/json',
+            ...this.#authorization(url),
+          },
+          measure,
+          controller.signal,
+        );
+        this.#rateLimit.observe(answer.headers);
+        return answer.json as BucketFile;
       } catch (cause) {
         const error = translateHttpError(controller.signal.aborted ? controller.signal.reason : cause, action, this.endpoint);
         if (attempt >= this.#settings.retries || !isRetryable(error)) throw error;
@@ -202,7 +214,9 @@ function isBrokenStream(cause: unknown): boolean {
  * response, as the reset of its rate-limit window; only on a 429 does it mean "wait".)
  */
 function retryDelay(cause: unknown, attempt: number): number {
-  const http = cause instanceof HTTPError ? cause : (cause as { cause?: unknown })?.cause instanceof HTTPError ? ((cause as { cause: HTTPError }).cause) : undefined;
+  const isHttp = (value: unknown): value is HTTPError | UploadRefused => value instanceof HTTPError || value instanceof UploadRefused;
+  const inner = (cause as { cause?: unknown })?.cause;
+  const http = isHttp(cause) ? cause : isHttp(inner) ? inner : undefined;
   const after = Number(http?.response.headers.get('retry-after'));
   if (http?.response.status === 429 && Number.isFinite(after) && after >= 0) return Math.min(after * 1000, 120_000);
   const base = Math.min(1000 * 2 ** (attempt - 1), 30_000);

@@ -9,6 +9,14 @@ export interface Measured {
   sha256?: string;
 }
 
+export interface MeasureOptions {
+  md5?: boolean;
+  sha256?: boolean;
+  progress?: ProgressSink;
+  /** Bytes buffered on each side; a larger buffer lets fast and bursty stages overlap. */
+  highWaterMark?: number;
+}
+
 /**
  * A pass-through that counts bytes, hashes them (md5 unless turned off, sha256 on request) and reports
  * progress, without copying the data.
@@ -20,8 +28,8 @@ export class MeasuringStream extends Transform {
   readonly #progress?: ProgressSink;
 
   /** `md5` defaults to true; set it false to only count (and report progress). */
-  constructor(options: { md5?: boolean; sha256?: boolean; progress?: ProgressSink } = {}) {
-    super();
+  constructor(options: MeasureOptions = {}) {
+    super({ highWaterMark: options.highWaterMark });
     if (options.md5 !== false) this.#md5 = createHash('md5');
     if (options.sha256) this.#sha256 = createHash('sha256');
     this.#progress = options.progress;
@@ -39,7 +47,7 @@ export class MeasuringStream extends Transform {
    * Measure what `source` delivers. Unlike `source.pipe()`, failure or destruction travels both
    * ways: a reader that gives up also closes the source (a file, a connection).
    */
-  static of(source: Readable, options: { md5?: boolean; sha256?: boolean; progress?: ProgressSink } = {}): MeasuringStream {
+  static of(source: Readable, options: MeasureOptions = {}): MeasuringStream {
     const measure = new MeasuringStream(options);
     pipeline(source, measure, () => undefined); // errors reach the reader of `measure`
     return measure;

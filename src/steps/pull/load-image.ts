@@ -10,6 +10,8 @@ import { rememberTag, undoLoad } from './undo-load.ts';
  * download → md5 → decompress → docker load, streamed with no temporary file. When the bytes do
  * not match the record's checksum, the load is undone (see undo-load.ts).
  */
+const BUFFER = 4 * 1024 * 1024;
+
 export const loadImage: Step<PullContext> = {
   id: 'load',
   title: 'Download and load',
@@ -21,8 +23,10 @@ export const loadImage: Step<PullContext> = {
     if (!compressed && !file.key.endsWith('.tar')) throw errors.noCompressor(file.key);
     await rememberTag(services, context);
     const download = await services.storage.download(record, file, progress);
-    const measure = new MeasuringStream();
-    const tar = new PassThrough();
+    // Megabyte buffers between the stages: the engine reads in bursts, and with the default 64 KiB
+    // the download and gunzip stall while it writes.
+    const measure = new MeasuringStream({ highWaterMark: BUFFER });
+    const tar = new PassThrough({ highWaterMark: BUFFER });
     let streamError: unknown;
     const feeding = pipeline(download, measure, ...(compressed ? [compressed.decompress()] : []), tar).catch((cause: unknown) => {
       streamError = cause;
