@@ -107,7 +107,17 @@ export class ParallelGzip extends Duplex {
   #storedBlocks = 0;
 
   constructor(settings: ParallelGzipSettings, options: DuplexOptions = {}) {
-    super({ ...options, objectMode: false, readableObjectMode: false, writableObjectMode: false, decodeStrings: true });
+    // The readable side holds a few compressed blocks: with the default 64 KiB, one pushed block
+    // (up to blockSize) would stop every other block from starting until the reader took it, and
+    // the blocks would in effect compress one at a time.
+    super({
+      readableHighWaterMark: settings.blockSize * Math.max(2, settings.threads),
+      ...options,
+      objectMode: false,
+      readableObjectMode: false,
+      writableObjectMode: false,
+      decodeStrings: true,
+    });
     if (!Number.isInteger(settings.level) || settings.level < 0 || settings.level > 9) throw new RangeError(`gzip level must be an integer from 0 to 9, not ${settings.level}.`);
     if (!Number.isInteger(settings.threads) || settings.threads < 1) throw new RangeError(`gzip threads must be a positive integer, not ${settings.threads}.`);
     if (!Number.isInteger(settings.blockSize) || settings.blockSize < WINDOW_SIZE) throw new RangeError(`gzip blockSize must be an integer of at least ${WINDOW_SIZE}, not ${settings.blockSize}.`);
