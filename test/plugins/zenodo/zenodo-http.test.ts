@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
 import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
+import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
 
 const TOKEN = 'secret-token-0123456789';
@@ -86,5 +87,16 @@ describe('HTTP to Zenodo', () => {
     expect(error.message).not.toMatch(/[\u001b\u0007\u009b]/);
     expect(error.details.join('')).not.toMatch(/[\u001b\u009b]/);
     expect(cleanText('a\u001b[31mb\nc\td')).toBe('a\ufffd[31mb\nc\td');
+  });
+});
+
+describe('Zenodo limits', () => {
+  it('refuses a file over 50 GB before sending a byte', async () => {
+    const api = await serve((_req, res) => res.end('{}'));
+    const storage = new ZenodoStorage(client(api.origin));
+    const draft = { action: 'created' as const, record: { recordId: '1', conceptRecId: '0', title: 't', published: false, metadata: {}, files: [] } };
+    const source = { key: 'image.tar.gz', size: 50e9 + 1, md5: 'x', open: () => { throw new Error('must not be read'); } };
+    await expect(storage.upload(draft, source, noProgress)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining("Zenodo's limit of 50 GB") });
+    expect(api.seen).toEqual([]);
   });
 });
