@@ -88,7 +88,10 @@ export interface WriteOptions {
 async function writeOrClose(res: ServerResponse, chunk: Buffer): Promise<boolean> {
   if (res.destroyed) return false;
   if (res.write(chunk)) return true;
-  await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  // Abort the listener that did not fire, or one would be left on the response per wait.
+  const controller = new AbortController();
+  await Promise.race([once(res, 'drain', { signal: controller.signal }), once(res, 'close', { signal: controller.signal })]).catch(() => undefined);
+  controller.abort();
   return !res.destroyed;
 }
 
