@@ -91,7 +91,7 @@ describe('the gzip plugin', () => {
     expect(validateAgainst(schema, { speed: 'fast' })).toEqual(['speed: unknown setting']);
     const properties = schema.properties as Record<string, { default: unknown; description: string }>;
     expect(properties.level!.default).toBe(6);
-    expect(properties.threads!.default).toBe(Math.min(64, os.availableParallelism()));
+    expect(properties.threads!.default).toBe(Math.min(64, 2 * os.availableParallelism()));
     expect(properties.blockSize!.default).toBe(MiB);
     expect(properties.adaptive!.default).toBe(true);
     for (const property of Object.values(properties)) expect(property.description.length).toBeGreaterThan(20);
@@ -99,7 +99,7 @@ describe('the gzip plugin', () => {
 
   it('applies the documented defaults when options are left out, and refuses an out-of-range value', () => {
     const gz = compressor();
-    expect(gz).toMatchObject({ extension: '.gz', level: 6, blockSize: MiB, adaptive: true, threads: Math.min(64, os.availableParallelism()) });
+    expect(gz).toMatchObject({ extension: '.gz', level: 6, blockSize: MiB, adaptive: true, threads: Math.min(64, 2 * os.availableParallelism()) });
     expect(() => compressor({ level: 11 })).toThrow(expect.objectContaining({ code: 'GZIP_OPTION_INVALID' }));
   });
 
