@@ -88,6 +88,7 @@ export class ZenodoStorage implements StorageBackend {
 
   async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
     const { keep, created } = options;
+    if (options.size !== undefined) checkSize('image archive', options.size);
     this.#requireToken();
     let deposition: Deposition;
     let action: Draft['action'];
@@ -125,14 +126,7 @@ export class ZenodoStorage implements StorageBackend {
   }
 
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
-    if (source.size > MAX_FILE_SIZE) {
-      throw new DonodoError('FILE_TOO_LARGE', `${source.key} is ${source.size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
-        hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
-      });
-    }
-    if (source.size === 0) {
-      throw new DonodoError('FILE_EMPTY', `${source.key} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
-    }
+    checkSize(source.key, source.size);
     const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
     const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: (stored as BucketFile).checksum.replace(/^md5:/, '') };
@@ -271,6 +265,18 @@ export class ZenodoStorage implements StorageBackend {
     throw new DonodoError('ZENODO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
       hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --storage dir --dir PATH.)`,
     });
+  }
+}
+
+/** Zenodo's limits for one file: at most 50 GB, and not empty. */
+function checkSize(name: string, size: number): void {
+  if (size > MAX_FILE_SIZE) {
+    throw new DonodoError('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
+      hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
+    });
+  }
+  if (size === 0) {
+    throw new DonodoError('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
   }
 }
 

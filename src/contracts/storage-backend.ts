@@ -67,6 +67,8 @@ export interface DraftOptions {
   keep?: ArchiveFile;
   /** Called once a new draft (or new version) exists, before it is changed further. */
   created?: (record: ArchivedRecord) => Promise<void>;
+  /** Size in bytes of the archive that will be uploaded, so that a storage can refuse it before making a draft. */
+  size?: number;
 }
 
 /** A writable draft returned by {@link StorageBackend.openDraft}. */

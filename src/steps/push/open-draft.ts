@@ -15,6 +15,7 @@ export const openDraft: Step<PushContext> = {
     const location = services.storage.location;
     context.draft = await services.storage.openDraft(versionRequest(context, location), context.located!, context.metadata!, {
       keep,
+      size: spool.size,
       // Remember a new draft at once: if this run dies, the next one resumes it rather than make another.
       created: async (record) => {
         context.record = record;
