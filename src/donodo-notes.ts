@@ -1,12 +1,10 @@
-/** What donodo records about the image in `metadata.notes` (the original's format, kept for compatibility). */
+/**
+ * What donodo records about the image in `metadata.notes`, in the original's format (written by the
+ * default template: `{ "docker-id" : "sha256:…", "docker-image-name" : "name:tag" }`).
+ */
 export interface DonodoNotes {
   dockerId?: string;
   imageName?: string;
-}
-
-/** The original writes exactly this text; keep spacing identical so both tools read each other's records. */
-export function formatDonodoNotes(dockerId: string, imageName: string): string {
-  return `{ "docker-id" : "${dockerId}", "docker-image-name" : "${imageName}" }`;
 }
 
 /** Read the notes of a record (HTML tags that Zenodo may add around it are ignored); unknown content gives {}. */

@@ -107,10 +107,6 @@ export const errors = {
     new DonodoError('NO_COMPRESSOR', `No compressor handles the file "${cleanText(key)}".`, {
       hint: 'Configure a compressor plugin that reads this format, or download the file by hand.',
     }),
-  notPublished: (where: string) =>
-    new DonodoError('NOT_PUBLISHED', `The draft was kept unpublished: ${where}`, {
-      hint: 'Review it there and publish it on the web page, or run the same push again with --auto-publish (-y).',
-    }),
   blockedByEarlierTag: (reference: string, earlier: string) =>
     new DonodoError('EARLIER_TAG_NOT_PUBLISHED', `${reference} was not pushed, because ${earlier} (an earlier tag of the same name) was not published.`, {
       hint: 'Tags of one name become versions in the order given. Fix the earlier tag and run the same push again; what is done is skipped.',
