@@ -39,6 +39,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--storage <name>', `storage backend: ${host.list('storage').map((p) => p.name).join(', ')}`)
     .option('--json', 'print one JSON object per image on stdout, nothing else')
     .option('--debug', 'print details and stack traces on stderr (secrets masked)')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
