@@ -1,4 +1,5 @@
 import type { Step } from './pipeline/step.ts';
+import { awaitTurn, relocateVersion } from './steps/push/await-turn.ts';
 import { confirmUpload } from './steps/push/confirm-upload.ts';
 import { exportImage } from './steps/push/export-image.ts';
 import { locateVersion } from './steps/push/locate-version.ts';
@@ -17,13 +18,16 @@ import { verifyImage } from './steps/pull/verify-image.ts';
 /**
  * push: everything a user can get wrong is checked (resolve, render) and what exists is found
  * (locate) before the first write; the archive is made once (export) and only then does storage
- * change (draft, upload, confirm, publish).
+ * change (draft, upload, confirm, publish). In a batch, the next tag of a name is exported while
+ * the previous one uploads, and waits its turn (queue) before it looks again (relocate) and writes.
  */
 export const pushPipeline: readonly Step<PushContext>[] = [
   resolveImage,
   renderMetadata,
   locateVersion,
   exportImage,
+  awaitTurn,
+  relocateVersion,
   openDraft,
   uploadArchive,
   confirmUpload,

@@ -101,33 +101,51 @@ export async function push(services: Services, references: readonly string[], ru
   const groups = new Map<string, number[]>();
   names.forEach((name, index) => groups.set(name, [...(groups.get(name) ?? []), index]));
   const concurrency = Math.max(1, run.concurrency ?? 1);
+  // The next tag of a name is exported while the previous one uploads; not when a question may be
+  // asked, which must have the terminal to itself.
+  const pipelined = !run.dryRun && (run.autoPublish || !run.output.ask) && [...groups.values()].some((tags) => tags.length > 1);
   // Several live task lists cannot share one terminal: concurrent work prints plain lines.
-  const mode = concurrency > 1 && groups.size > 1 && run.output.mode === 'live' ? 'lines' : run.output.mode;
+  const mode = run.output.mode === 'live' && ((concurrency > 1 && groups.size > 1) || pipelined) ? 'lines' : run.output.mode;
   const results: PushResult[] = new Array(references.length);
   const limit = pLimit(concurrency);
   await Promise.all(
     [...groups.values()].map((indices) =>
       limit(async () => {
-        let blocker: string | undefined;
+        const running: Array<Promise<void>> = [];
+        // Resolves when the previous tag is done: undefined when published, else its reference.
+        let turn: Promise<string | undefined> | undefined;
         for (const index of indices) {
           const reference = references[index]!;
-          if (blocker) {
-            results[index] = { image: reference, status: 'failed', published: false, error: describeError(errors.blockedByEarlierTag(reference, blocker)) };
-            continue;
-          }
           const output = { ...run.output, mode, label: references.length > 1 ? reference : undefined };
-          results[index] = await pushOne(services, reference, settings.get(names[index]!)!, run, output);
-          const status = results[index]!.status;
-          if (!run.dryRun && status !== 'published' && status !== 'unchanged') blocker = reference;
+          let arrived!: () => void;
+          const ready = new Promise<void>((resolve) => (arrived = resolve));
+          const hooks = { turn, arrived };
+          const done = pushOne(services, reference, settings.get(names[index]!)!, run, output, hooks).then((result) => {
+            results[index] = result;
+            arrived(); // also when it ended before reaching the queue
+            return run.dryRun || result.status === 'published' || result.status === 'unchanged' ? undefined : reference;
+          });
+          turn = turn ? Promise.all([turn, done]).then(([earlier, now]) => earlier ?? now) : done;
+          running.push(done.then(() => undefined));
+          // Start the next tag once this one's archive is made (pipelined), or once it is done.
+          await (pipelined ? ready : done);
         }
+        await Promise.all(running);
       }),
     ),
   );
   return results;
 }
 
-async function pushOne(services: Services, reference: string, settings: ImageSettings, run: PushRun, output: RunnerOutput): Promise<PushResult> {
-  const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock };
+async function pushOne(
+  services: Services,
+  reference: string,
+  settings: ImageSettings,
+  run: PushRun,
+  output: RunnerOutput,
+  hooks: Pick<PushContext, 'turn' | 'arrived'> = {},
+): Promise<PushResult> {
+  const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock, ...hooks };
   try {
     const scoped = settings.storageOptions ? { ...services, storage: await services.storageWith(settings.storageOptions) } : services;
     await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output);

@@ -51,6 +51,7 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
   const list = new Listr<C>(
     steps.map((step) => ({
       title: prefix + step.title,
+      enabled: () => step.enabled?.(context) ?? true,
       skip: () => step.skip?.(context) || false,
       task: async (_ctx, task) => {
         const progress = new TaskProgress((line) => (task.output = line), output.mode === 'live');

@@ -17,6 +17,8 @@ export interface Step<C> {
   id: string;
   /** Shown on the progress line. */
   title: string;
+  /** Whether the step belongs in this run at all; a step that does not is neither run nor shown. */
+  enabled?(context: C): boolean;
   /** Return a reason to skip the step, or false to run it. */
   skip?(context: C): string | false;
   /**

@@ -28,7 +28,8 @@ export async function buildTestImage(reference: string, options: { labels?: Reco
       path.join(dir, 'Dockerfile'),
       ['FROM scratch', 'COPY busybox /bin/busybox', 'COPY unique.txt payload.bin /data/', ...labels, 'CMD ["/bin/busybox", "cat", "/data/unique.txt"]', ''].join('\n'),
     );
-    await run('docker', ['build', '-q', '-t', reference, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+    // --no-cache: cached layers shared between test images could be removed by another test's rmi in the middle of a build.
+    await run('docker', ['build', '-q', '--no-cache', '-t', reference, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     return docker('image', 'inspect', '--format', '{{.Id}}', reference);
   } finally {
     await rm(dir, { recursive: true, force: true });

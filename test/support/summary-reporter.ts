@@ -7,10 +7,12 @@ export default class SummaryReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const module of modules) {
+      // A file whose set-up failed never ran its tests: they count as failed, not skipped.
+      const broken = module.errors().length > 0 || module.state() === 'failed';
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed' || broken) failed++;
         else skipped++;
       }
     }

@@ -13,5 +13,7 @@ export const exportImage: Step<PushContext> = {
     progress.total(context.image!.size || undefined);
     const tar = await services.source.export(`${name}:${tag}`);
     context.spool = await writeSpool(`image.tar${services.compressor.extension}`, tar, services.compressor.compress(), progress, context.options.tmpDir);
+    // The archive is made: in a batch, the next tag of the name may start its own export now.
+    context.arrived?.();
   },
 };

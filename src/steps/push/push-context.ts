@@ -27,6 +27,15 @@ export interface PushContext {
   record?: ArchivedRecord;
   /** How the push ended. */
   outcome?: 'published' | 'unchanged' | 'unpublished';
+  /**
+   * In a batch, resolves when the previous tag of the same name is done: with nothing when it was
+   * published (or already was), with its reference when it was not, which stops this tag.
+   */
+  turn?: Promise<string | undefined>;
+  /** Called once this push's archive is made, so that the next tag of the batch may start. */
+  arrived?: () => void;
+  /** Whether this push waited for a previous tag (so what it located may be out of date). */
+  waited?: boolean;
 }
 
 export interface PushOptions {
