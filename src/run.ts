@@ -116,10 +116,18 @@ export async function push(services: Services, references: readonly string[], ru
         let turn: Promise<string | undefined> | undefined;
         for (const index of indices) {
           const reference = references[index]!;
+          if (!pipelined && turn) {
+            // One after the other: a tag after one that was not published is not even started.
+            const blocker = await turn;
+            if (blocker) {
+              results[index] = { image: reference, status: 'failed', published: false, error: describeError(errors.blockedByEarlierTag(reference, blocker)) };
+              continue;
+            }
+          }
           const output = { ...run.output, mode, label: references.length > 1 ? reference : undefined };
           let arrived!: () => void;
           const ready = new Promise<void>((resolve) => (arrived = resolve));
-          const hooks = { turn, arrived };
+          const hooks = pipelined ? { turn, arrived } : {};
           const done = pushOne(services, reference, settings.get(names[index]!)!, run, output, hooks).then((result) => {
             results[index] = result;
             arrived(); // also when it ended before reaching the queue

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { startCli } from '../support/cli.ts';
+import { rm } from 'node:fs/promises';
+import { runCli, startCli } from '../support/cli.ts';
 import { versionsOf } from '../support/emulator-state.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
@@ -39,5 +40,19 @@ describe('a batch of tags of one name', () => {
     expect(second).toMatchObject({ image: `${NAME}:1.1`, status: 'published', conceptRecId: first.conceptRecId });
     expect(Number(second.recordId)).toBeGreaterThan(Number(first.recordId));
     expect(versionsOf(zenodo, `Docker image ${NAME}`, '1.1')).toMatchObject({ published: 1, drafts: 0 });
+  });
+});
+
+describe('a tag that is not published', () => {
+  it('stops the later tags of its name, which are reported and not pushed', async () => {
+    const archive = `/tmp/donodo-pipe-${process.pid}`;
+    const run = await runCli(['push', `${NAME}:0.9`, `${NAME}:1.1`, '-y', '--json', '--no-lock', '--storage', 'dir', '--dir', archive]);
+    expect(run.code).toBe(1);
+    expect(run.json.map((r) => [r.image, r.status, r.error?.code])).toEqual([
+      [`${NAME}:0.9`, 'failed', 'IMAGE_NOT_FOUND'],
+      [`${NAME}:1.1`, 'failed', 'EARLIER_TAG_NOT_PUBLISHED'],
+    ]);
+    expect(run.stderr).toContain(`${NAME}:1.1 was not pushed, because ${NAME}:0.9 (an earlier tag of the same name) was not published`);
+    await rm(archive, { recursive: true, force: true });
   });
 });
