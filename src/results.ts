@@ -1,6 +1,6 @@
 import type { ArchiveFile } from './contracts/storage-backend.ts';
 import type { PullContext } from './steps/pull/pull-context.ts';
-import type { PushContext } from './steps/push/push-context.ts';
+import { archiveOf, imageOf, type PushContext } from './steps/push/push-context.ts';
 
 /** What `push` reports per image (`--json` prints this object). */
 export interface PushResult {
@@ -40,10 +40,8 @@ export interface PullResult {
 
 export function pushResult(context: PushContext): PushResult {
   const record = context.record;
-  const spool = context.spool;
-  const stored = record?.files.find((f) => f.key.startsWith('image.tar'));
   return {
-    image: context.ref ? `${context.ref.name}:${context.ref.tag}` : context.reference,
+    image: imageOf(context),
     status: context.outcome ?? 'failed',
     imageId: context.image?.id,
     recordId: record?.recordId,
@@ -54,7 +52,7 @@ export function pushResult(context: PushContext): PushResult {
     version: record?.version ?? context.ref?.tag,
     published: record?.published ?? false,
     webUrl: record?.webUrl,
-    file: spool ? { key: spool.key, size: spool.size, md5: spool.md5, sha256: spool.sha256 } : stored,
+    file: archiveOf(context),
   };
 }
 
@@ -77,7 +75,7 @@ export function planResult(context: PushContext): PushResult {
   const plan = context.outcome === 'unchanged' ? 'unchanged' : located?.kind === 'draft' ? 'resume' : located?.kind === 'new-version' ? 'new-version' : 'create';
   const base = located?.kind === 'new-version' ? located.concept : context.record ?? (located?.kind === 'draft' ? located.record : undefined);
   return {
-    image: `${context.ref!.name}:${context.ref!.tag}`,
+    image: imageOf(context),
     status: 'planned',
     plan,
     imageId: context.image?.id,

@@ -30,11 +30,10 @@ import { type StoredRecord, toArchived } from './stored-record.ts';
  * record.json has the shape of a Zenodo record (files with key, size, md5 checksum; metadata; notes).
  */
 export class DirStorage implements StorageBackend {
-  readonly #root: string;
+  /** The archive folder. */
   readonly location: string;
 
   constructor(root: string) {
-    this.#root = root;
     this.location = root;
   }
 
@@ -46,17 +45,17 @@ export class DirStorage implements StorageBackend {
     const conceptRecId = request.conceptRecId ?? hinted;
     const concept = all.filter((r) => (conceptRecId ? r.conceptrecid === conceptRecId : r.title === request.title));
     if (request.conceptRecId && concept.length === 0) {
-      throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.#root} has no concept ${request.conceptRecId}.`, {
+      throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.location} has no concept ${request.conceptRecId}.`, {
         hint: 'Check the concept id, or leave it out to let donodo find the concept by title.',
       });
     }
     const sameTag = concept.filter((r) => r.metadata.version === request.tag);
     const published = sameTag.find((r) => r.submitted);
-    if (published) return { kind: 'published', record: toArchived(published, this.#root) };
+    if (published) return { kind: 'published', record: toArchived(published, this.location) };
     const draft = sameTag[0] ?? concept.find((r) => !r.submitted);
-    if (draft) return { kind: 'draft', record: toArchived(draft, this.#root) };
+    if (draft) return { kind: 'draft', record: toArchived(draft, this.location) };
     const latest = concept.filter((r) => r.submitted).sort((a, b) => b.id - a.id)[0];
-    if (latest) return { kind: 'new-version', concept: toArchived(latest, this.#root) };
+    if (latest) return { kind: 'new-version', concept: toArchived(latest, this.location) };
     return { kind: 'new' };
   }
 
@@ -94,7 +93,7 @@ export class DirStorage implements StorageBackend {
     stored.metadata = { ...metadata };
     stored.title = typeof metadata.title === 'string' ? metadata.title : '';
     await this.#write(stored);
-    return { record: toArchived(stored, this.#root), action };
+    return { record: toArchived(stored, this.location), action };
   }
 
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
@@ -122,9 +121,9 @@ export class DirStorage implements StorageBackend {
     stored.state = 'done';
     stored.modified = new Date().toISOString();
     await this.#write(stored);
-    await mkdir(path.join(this.#root, 'records'), { recursive: true });
+    await mkdir(path.join(this.location, 'records'), { recursive: true });
     await rename(this.#dir('drafts', stored.id), this.#dir('records', stored.id));
-    return toArchived(stored, this.#root);
+    return toArchived(stored, this.location);
   }
 
   async resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord> {
@@ -146,11 +145,11 @@ export class DirStorage implements StorageBackend {
     if (options.tag) concept = concept.filter((r) => r.metadata.version === options.tag);
     const latest = concept.sort((a, b) => b.id - a.id)[0];
     if (!latest) {
-      throw new DonodoError('RECORD_NOT_FOUND', `No published record in ${this.#root} matches "${reference}"${options.tag ? ` with version ${options.tag}` : ''}.`, {
+      throw new DonodoError('RECORD_NOT_FOUND', `No published record in ${this.location} matches "${reference}"${options.tag ? ` with version ${options.tag}` : ''}.`, {
         hint: 'Use a record id, a concept id (its latest version, or --tag), or NAME[:TAG] as printed by push.',
       });
     }
-    return toArchived(latest, this.#root);
+    return toArchived(latest, this.location);
   }
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
@@ -166,7 +165,7 @@ export class DirStorage implements StorageBackend {
 
   /** Claim the next free id: ids are shared by concepts and versions, as on Zenodo. */
   async #claimId(): Promise<number> {
-    const ids = path.join(this.#root, 'ids');
+    const ids = path.join(this.location, 'ids');
     await mkdir(ids, { recursive: true });
     let next = (await readdir(ids)).map(Number).filter(Number.isInteger).reduce((a, b) => Math.max(a, b), 0) + 1;
     for (;;) {
@@ -181,7 +180,7 @@ export class DirStorage implements StorageBackend {
   }
 
   #dir(area: 'drafts' | 'records', id: number | string): string {
-    return path.join(this.#root, area, String(id));
+    return path.join(this.location, area, String(id));
   }
 
   async #read(area: 'drafts' | 'records', id: number | string): Promise<StoredRecord> {
@@ -199,7 +198,7 @@ export class DirStorage implements StorageBackend {
     for (const area of ['records', 'drafts'] as const) {
       let ids: string[];
       try {
-        ids = await readdir(path.join(this.#root, area));
+        ids = await readdir(path.join(this.location, area));
       } catch {
         continue;
       }

@@ -1,7 +1,8 @@
 import type { ArchiveFile, ArchivedRecord } from '../../src/plugin-api.ts';
 import type { Deposition, ZenodoRecord } from './zenodo-json.ts';
 
-const md5Of = (checksum: string | undefined) => (checksum ?? '').replace(/^md5:/i, '').toLowerCase();
+/** `md5:<hex>` or `<hex>` (Zenodo writes both) as lower-case hex. */
+export const md5Of = (checksum: string | undefined): string => (checksum ?? '').replace(/^md5:/i, '').toLowerCase();
 
 /** The fields depositions and records share, as donodo sees them. */
 function common(source: Deposition | ZenodoRecord): Omit<ArchivedRecord, 'published' | 'webUrl' | 'files'> {

@@ -17,9 +17,9 @@ import {
   type VersionRequest,
 } from '../../src/plugin-api.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
-import { fromDeposition, fromRecord, recordFiles } from './records.ts';
+import { fromDeposition, fromRecord, md5Of, recordFiles } from './records.ts';
 import type { ZenodoHttp } from './zenodo-http.ts';
-import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
+import type { Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
 /** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
 export const MAX_FILE_SIZE = 50e9;
@@ -112,7 +112,7 @@ export class ZenodoStorage implements StorageBackend {
         throw new DonodoError('DRAFT_PUBLISHED', `${request.name}:${request.tag} is already published.`, { hint: 'A published version cannot change; push a new tag.' });
     }
     for (const file of deposition.files ?? []) {
-      const kept = keep && file.filename === keep.key && file.checksum.replace(/^md5:/, '') === keep.md5;
+      const kept = keep && file.filename === keep.key && md5Of(file.checksum) === keep.md5;
       if (isImageArchiveKey(file.filename) && !kept) {
         await this.#http.json('delete', `deposit/depositions/${deposition.id}/files/${file.id}`, `remove the old ${file.filename} from the draft`);
       }
@@ -129,7 +129,7 @@ export class ZenodoStorage implements StorageBackend {
     checkSize(source.key, source.size);
     const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
     const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
-    return { key: stored.key, size: stored.size, md5: (stored as BucketFile).checksum.replace(/^md5:/, '') };
+    return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
   }
 
   async publish(draft: Draft): Promise<ArchivedRecord> {

@@ -19,8 +19,8 @@ export const loadImage: Step<PullContext> = {
     const record = context.record!;
     const file = context.file!;
     const name = record.doi ?? record.recordId;
-    const compressed = file.key.endsWith('.tar') ? undefined : services.compressor.handles(file.key) ? services.compressor : undefined;
-    if (!compressed && !file.key.endsWith('.tar')) throw errors.noCompressor(file.key);
+    const plainTar = file.key.endsWith('.tar');
+    if (!plainTar && !services.compressor.handles(file.key)) throw errors.noCompressor(file.key);
     await rememberTag(services, context);
     const download = await services.storage.download(record, file, progress);
     // Megabyte buffers between the stages: the engine reads in bursts, and with the default 64 KiB
@@ -28,7 +28,7 @@ export const loadImage: Step<PullContext> = {
     const measure = new MeasuringStream({ highWaterMark: BUFFER });
     const tar = new PassThrough({ highWaterMark: BUFFER });
     let streamError: unknown;
-    const feeding = pipeline(download, measure, ...(compressed ? [compressed.decompress()] : []), tar).catch((cause: unknown) => {
+    const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), tar).catch((cause: unknown) => {
       streamError = cause;
       tar.destroy(cause as Error);
     });

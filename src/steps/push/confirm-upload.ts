@@ -2,6 +2,7 @@ import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
 import { skipWhenUnchanged } from './locate-version.ts';
+import { holdsSpool } from './spool-file.ts';
 
 /** Compare what the storage says it holds with what was written locally; publish nothing else. */
 export const confirmUpload: Step<PushContext> = {
@@ -11,7 +12,7 @@ export const confirmUpload: Step<PushContext> = {
   async run(context) {
     const spool = context.spool!;
     const stored = context.uploaded ?? context.draft!.record.files.find((f) => f.key === spool.key);
-    if (!stored || stored.md5 !== spool.md5 || stored.size !== spool.size) {
+    if (!holdsSpool(stored, spool)) {
       throw errors.checksumMismatch(`Stored ${spool.key} (${stored?.size ?? 0} bytes)`, `${spool.md5} (${spool.size} bytes)`, stored?.md5 ?? 'nothing');
     }
   },

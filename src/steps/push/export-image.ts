@@ -1,5 +1,5 @@
 import type { Step } from '../../pipeline/step.ts';
-import type { PushContext } from './push-context.ts';
+import { imageOf, type PushContext } from './push-context.ts';
 import { skipWhenUnchanged } from './locate-version.ts';
 import { writeSpool } from './spool-file.ts';
 
@@ -9,9 +9,8 @@ export const exportImage: Step<PushContext> = {
   title: 'Export and compress',
   skip: skipWhenUnchanged,
   async run(context, { services, progress }) {
-    const { name, tag } = context.ref!;
     progress.total(context.image!.size || undefined);
-    const tar = await services.source.export(`${name}:${tag}`);
+    const tar = await services.source.export(imageOf(context));
     context.spool = await writeSpool(`image.tar${services.compressor.extension}`, tar, services.compressor.compress(), progress, context.options.tmpDir);
     // The archive is made: in a batch, the next tag of the name may start its own export now.
     context.arrived?.();

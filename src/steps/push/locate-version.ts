@@ -2,7 +2,7 @@ import type { VersionRequest } from '../../contracts/storage-backend.ts';
 import { parseDonodoNotes } from '../../donodo-notes.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
-import type { PushContext } from './push-context.ts';
+import { archiveOf, imageOf, type PushContext } from './push-context.ts';
 
 /**
  * Find what the storage already holds for this version, without changing anything. A tag that is
@@ -43,11 +43,6 @@ export const locateVersion: Step<PushContext> = {
   },
 };
 
-/** `name:tag` of the image being pushed. */
-export function imageOf(context: PushContext): string {
-  return `${context.ref!.name}:${context.ref!.tag}`;
-}
-
 /**
  * The version to find or make. The concept comes from --conceptrecid, else the configuration,
  * else the lock file (what an earlier run made, which search may not show yet).
@@ -69,8 +64,6 @@ export function versionRequest(context: PushContext, location: string): VersionR
 export async function recordInLock(context: PushContext, location: string): Promise<void> {
   const record = context.record;
   if (!context.lock || !record) return;
-  const spool = context.spool;
-  const stored = record.files.find((f) => f.key.startsWith('image.tar'));
   await context.lock.set(location, imageOf(context), {
     recordId: record.recordId,
     conceptRecId: record.conceptRecId,
@@ -79,7 +72,7 @@ export async function recordInLock(context: PushContext, location: string): Prom
     doiUrl: record.doiUrl,
     imageId: context.image!.id,
     published: record.published,
-    file: spool ? { key: spool.key, size: spool.size, md5: spool.md5, sha256: spool.sha256 } : stored,
+    file: archiveOf(context),
   });
 }
 

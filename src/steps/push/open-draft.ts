@@ -1,6 +1,7 @@
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
 import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
+import { holdsSpool } from './spool-file.ts';
 
 /** Create, resume or version the draft, and write the full metadata into it. */
 export const openDraft: Step<PushContext> = {
@@ -10,8 +11,8 @@ export const openDraft: Step<PushContext> = {
   async run(context, { services }) {
     const spool = context.spool!;
     // A resumed draft may already hold this very archive: keep it rather than upload it again.
-    const existing = context.located!.kind === 'draft' ? context.located!.record.files.find((f) => f.key === spool.key) : undefined;
-    const keep = existing && existing.md5 === spool.md5 && !context.options.forceUpload ? existing : undefined;
+    const existing = context.located!.kind === 'draft' ? context.located!.record.files.find((f) => holdsSpool(f, spool)) : undefined;
+    const keep = context.options.forceUpload ? undefined : existing;
     const location = services.storage.location;
     context.draft = await services.storage.openDraft(versionRequest(context, location), context.located!, context.metadata!, {
       keep,

@@ -1,5 +1,5 @@
 import type { Step } from '../../pipeline/step.ts';
-import type { PushContext } from './push-context.ts';
+import { imageOf, type PushContext } from './push-context.ts';
 import { recordInLock, skipWhenUnchanged } from './locate-version.ts';
 
 /** Publish, after asking unless --auto-publish; a declined publish leaves the draft for later. */
@@ -10,7 +10,7 @@ export const publishDraft: Step<PushContext> = {
   confirm: (context) =>
     context.options.autoPublish
       ? undefined
-      : `Publish ${context.ref!.name}:${context.ref!.tag}? Publishing is permanent. Review the draft at ${context.draft!.record.webUrl ?? 'its storage'}`,
+      : `Publish ${imageOf(context)}? Publishing is permanent. Review the draft at ${context.draft!.record.webUrl ?? 'its storage'}`,
   declined(context) {
     context.outcome = 'unpublished';
   },

@@ -1,6 +1,7 @@
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
 import type { ArchiveFile, ArchivedRecord, Draft, Located } from '../../contracts/storage-backend.ts';
+import { isImageArchiveKey } from '../../image-file.ts';
 import type { ImageSettings } from '../../config/image-settings.ts';
 import type { ImageRef } from '../../image-ref.ts';
 import type { LockFile } from '../../lock/lock-file.ts';
@@ -47,4 +48,16 @@ export interface PushOptions {
   conceptRecId?: string;
   /** Directory for the temporary archive (default: the OS temporary directory). */
   tmpDir?: string;
+}
+
+/** `name:tag` of the image being pushed (the reference as given, until it is parsed). */
+export function imageOf(context: PushContext): string {
+  return context.ref ? `${context.ref.name}:${context.ref.tag}` : context.reference;
+}
+
+/** The image archive of this push: the one made locally, else the one the record holds. */
+export function archiveOf(context: PushContext): (ArchiveFile & { sha256?: string }) | undefined {
+  const spool = context.spool;
+  if (spool) return { key: spool.key, size: spool.size, md5: spool.md5, sha256: spool.sha256 };
+  return context.record?.files.find((f) => isImageArchiveKey(f.key));
 }

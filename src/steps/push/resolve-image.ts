@@ -1,6 +1,6 @@
 import { parsePushRef } from '../../image-ref.ts';
 import type { Step } from '../../pipeline/step.ts';
-import type { PushContext } from './push-context.ts';
+import { imageOf, type PushContext } from './push-context.ts';
 
 /** Parse the reference (a tag is required, `latest` refused) and inspect the local image. */
 export const resolveImage: Step<PushContext> = {
@@ -8,6 +8,6 @@ export const resolveImage: Step<PushContext> = {
   title: 'Inspect image',
   async run(context, { services }) {
     context.ref = parsePushRef(context.reference);
-    context.image = await services.source.inspect(`${context.ref.name}:${context.ref.tag}`);
+    context.image = await services.source.inspect(imageOf(context));
   },
 };

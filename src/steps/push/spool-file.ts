@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressSink } from '../../contracts/progress.ts';
-import type { UploadSource } from '../../contracts/storage-backend.ts';
+import type { ArchiveFile, UploadSource } from '../../contracts/storage-backend.ts';
 import { MeasuringStream } from '../../streams/measure.ts';
 
 /**
@@ -18,7 +18,7 @@ export interface SpoolFile extends UploadSource {
   remove(): Promise<void>;
 }
 
-/** Write `stages` (export → compress) into a new spool file, hashing the bytes on the way. */
+/** Write `input` through `compress` into a new spool file, hashing the compressed bytes on the way. */
 export async function writeSpool(key: string, input: Readable, compress: NodeJS.ReadWriteStream, progress: ProgressSink, tmpDir?: string): Promise<SpoolFile> {
   const dir = await mkdtemp(path.join(tmpDir ?? os.tmpdir(), 'donodo-'));
   const file = path.join(dir, key);
@@ -40,4 +40,9 @@ export async function writeSpool(key: string, input: Readable, compress: NodeJS.
     open: () => createReadStream(file),
     remove: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** Whether a stored file is exactly this archive (same key, size and md5). */
+export function holdsSpool(file: ArchiveFile | undefined, spool: SpoolFile): boolean {
+  return Boolean(file && file.key === spool.key && file.size === spool.size && file.md5 === spool.md5);
 }

@@ -1,10 +1,11 @@
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
 import { skipWhenUnchanged } from './locate-version.ts';
+import { holdsSpool } from './spool-file.ts';
 
-function alreadyThere(context: PushContext) {
+function alreadyThere(context: PushContext): boolean {
   const spool = context.spool;
-  return spool && context.draft?.record.files.find((f) => f.key === spool.key && f.md5 === spool.md5 && f.size === spool.size);
+  return Boolean(spool && context.draft?.record.files.some((f) => holdsSpool(f, spool)));
 }
 
 /** Upload the spool file into the draft, unless the draft holds the same bytes already. */
