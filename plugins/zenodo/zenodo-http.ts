@@ -223,6 +223,8 @@ function retryDelay(cause: unknown, attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
+/** What went wrong, without repeating the request (the warning names it). */
 function describe(error: Error): string {
-  return error instanceof HTTPError ? `${error.response.status} ${error.response.statusText}` : error.message;
+  if (error instanceof HTTPError) return `${error.response.status} ${error.response.statusText}`;
+  return error.name === 'TimeoutError' ? 'no answer in time' : 'network error';
 }
