@@ -11,6 +11,7 @@ import zlib from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import plugin, { GzipCompressor, type GzipOptions } from '../../../plugins/gzip/index.ts';
 import { crc32Combine } from '../../../plugins/gzip/crc32-combine.ts';
+import { entropyBits, looksIncompressible } from '../../../plugins/gzip/deflate-block.ts';
 import { ParallelGzip } from '../../../plugins/gzip/parallel-gzip.ts';
 import { validateAgainst } from '../../../src/schema/validator.ts';
 import type { PluginDeps } from '../../../src/plugin-api.ts';
@@ -178,6 +179,24 @@ describe('parallel gzip compression', () => {
     expect(stream.storedBlockCount).toBe(4);
     expect(stream.blockCount).toBe(13);
     expectToolsRead(output, input);
+  });
+
+  it('deflates a block of high byte entropy that repeats itself (the entropy alone would have stored it)', async () => {
+    // 4 KiB of random bytes, repeated: every byte value equally common, yet deflate shrinks it ~30×.
+    const input = Buffer.concat(Array.from({ length: 64 }, () => random.subarray(0, 4 * KiB)));
+    expect(entropyBits(input)).toBeGreaterThan(7.9);
+    expect(looksIncompressible(input)).toBe(false);
+    const { output, stream } = await gzip(input, { blockSize: 128 * KiB });
+    expect(stream.storedBlockCount).toBe(0);
+    expect(output.length).toBeLessThan(input.length / 10);
+    expectToolsRead(output, input);
+  });
+
+  it('measures byte entropy in bits per byte', () => {
+    expect(entropyBits(Buffer.alloc(64 * KiB, 7))).toBe(0);
+    expect(entropyBits(Buffer.from('abababab'))).toBeCloseTo(1, 10);
+    expect(entropyBits(random.subarray(0, 64 * KiB))).toBeGreaterThan(7.99);
+    expect(entropyBits(text.subarray(0, 64 * KiB))).toBeLessThan(6);
   });
 
   it('stays within 2% of gzip -6 on compressible text with the default options', async () => {
