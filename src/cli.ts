@@ -9,12 +9,14 @@ import type { RunnerOutput } from './pipeline/runner.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
 import { describeError, pull, Session } from './run.ts';
+import { tuneForStreaming } from './runtime/streaming-memory.ts';
 
 /**
  * The command-line entry. The only place that decides the exit code:
  * 0 done, 1 an error, 2 uploaded but not published (as the original donodo).
  */
 const masker = new SecretMasker();
+tuneForStreaming();
 
 async function main(argv: string[]): Promise<number> {
   const stdout = masker.guard(process.stdout);

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
 import type { ProgressSink } from '../contracts/progress.ts';
+import { releaseBuffers } from '../runtime/streaming-memory.ts';
 
 /** Digests and length of bytes that went through a {@link MeasuringStream}. */
 export interface Measured {
@@ -40,6 +41,7 @@ export class MeasuringStream extends Transform {
     this.#md5?.update(chunk);
     this.#sha256?.update(chunk);
     this.#progress?.advance(chunk.length);
+    releaseBuffers(chunk.length);
     callback(null, chunk);
   }
 
