@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import './defer-unused-dependencies.ts'; // before dockerode: see there
 import Docker from 'dockerode';
 import { DonodoError, type ImageDetails, type ImageSource, type LoadedImage } from '../../src/plugin-api.ts';
 import { readLoadMessages } from './load-messages.ts';
