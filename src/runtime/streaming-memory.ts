@@ -6,23 +6,23 @@ import { runInNewContext } from 'node:vm';
  *
  * Every chunk read from a socket or a file, and every block zlib writes, is a new Buffer whose
  * memory lives outside V8's heap and is freed only when V8 collects the small object that owns it.
- * V8's defaults suit the opposite case (a big heap, little outside it), and measured on a 500 MB
- * push (`npm run bench`, 2 cores) they cost both ways: full collections ran 76 times, triggered by
- * the outside memory, for ~1.5 s of CPU taken from the compressor; and between them 60–100 MB of
- * dead chunks were held, for a peak of 223 MB.
+ * V8's defaults suit the opposite case (a big heap, little outside it). Measured on a 500 MB push
+ * (2 cores), they cost both ways: full collections ran 76–88 times, started by the outside memory,
+ * and took ~1.5 s of CPU from the compressor; and between them 60–100 MB of dead chunks were held.
  *
  * {@link tuneForStreaming} (called once by the command-line entry) changes that:
  * - a minor collection every {@link RELEASE_EVERY} streamed bytes ({@link releaseBuffers}, called by
  *   MeasuringStream, which every transfer goes through) frees chunks while their owners are young,
- *   in well under a millisecond;
+ *   in well under a millisecond (every 2 or 4 MiB measured a few MB more at peak, and less steady);
  * - `--optimize-for-size` keeps V8's own heap small (14–20 MB committed instead of 30–60);
  * - `--heap-growing-percent=100` stops the full collections that chunks promoted to the old
- *   generation would otherwise start every megabyte or so (optimize-for-size grows the old-space
- *   limit by only ~10 %); they find almost nothing to free, and cost the compressor a core;
+ *   generation would otherwise start every megabyte or so (optimize-for-size sets the old-space
+ *   limit barely above what is live), which found almost nothing to free and cost CPU;
  * - `--no-concurrent-array-buffer-sweeping` frees the chunks during the collection that found them
  *   dead, rather than in a later background task while new ones pile up.
- * Together, on the same push: 0.84 × the time of `docker save | pigz` + `curl -T` (was 0.99), and
- * about 70 MB less memory at peak.
+ * Together, on the same push: about 1 s faster (6.0 s instead of 7.0) and 50–70 MB smaller at peak
+ * (~130 MB instead of 190–200). Alternatives measured and left: `--no-incremental-marking` is as
+ * fast but holds 200 MB; `--heap-growing-percent=50` is 0.7 s slower; 200 holds 20 MB more.
  *
  * Node has no API to ask for a collection: the `gc` function of V8's `--expose-gc` is taken from a
  * fresh context (as Jest does for `--logHeapUsage`), and the flag is turned off again at once so
@@ -30,7 +30,7 @@ import { runInNewContext } from 'node:vm';
  * are read when the heap next grows or collects. Where any of this fails, donodo works as before,
  * with more memory.
  */
-export const RELEASE_EVERY = 2 * 1024 * 1024;
+export const RELEASE_EVERY = 1024 * 1024;
 
 const FLAGS = ['--optimize-for-size', '--heap-growing-percent=100', '--no-concurrent-array-buffer-sweeping'];
 

@@ -1,10 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { buildTestImage, docker, imageId, removeImages } from '../support/images.ts';
 
+const run = promisify(execFile);
 const NAME = `donodo-test/tiny-${process.pid}`;
 let archive: string;
 let id10: string;
@@ -59,6 +62,28 @@ describe('push and pull through a local archive folder', () => {
     expect(latest.json[0]).toMatchObject({ status: 'loaded', imageId: id11 });
     const older = await runCli(['pull', first.json[0].conceptRecId, '--tag', '1.0', '--storage', 'dir', '--dir', archive, '--json']);
     expect(older.json[0]).toMatchObject({ status: 'loaded', imageId: id10 });
+  });
+
+  it('writes an archive that plain gunzip -t and docker load accept, with stored and deflated blocks alike', async () => {
+    // busybox deflates; 3 MB of random bytes are stored: both kinds of block in one archive.
+    const reference = `${NAME}:mixed`;
+    const id = await buildTestImage(reference, { extraBytes: 3_000_000 });
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-archive-'));
+    try {
+      const pushed = await runCli(['push', reference, '--storage', 'dir', '--dir', dir, '-y', '--json']);
+      expect(pushed.code).toBe(0);
+      const file = path.join(dir, 'records', pushed.json[0].recordId, 'image.tar.gz');
+      const size = (await stat(file)).size;
+      expect(size).toBeGreaterThan(3_000_000); // the random bytes cannot shrink
+      await run('gunzip', ['-t', file]);
+      await removeImages(reference);
+      expect(await docker('load', '-i', file)).toContain(reference);
+      expect(await imageId(reference)).toBe(id);
+      expect(await docker('run', '--rm', reference)).toContain(reference);
+    } finally {
+      await removeImages(reference);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a tag that is already published with the same image, and changes nothing', async () => {
