@@ -12,8 +12,9 @@ import { runInNewContext } from 'node:vm';
  *
  * {@link tuneForStreaming} (called once by the command-line entry) changes that:
  * - a minor collection every {@link RELEASE_EVERY} streamed bytes ({@link releaseBuffers}, called by
- *   MeasuringStream, which every transfer goes through) frees chunks while their owners are young,
- *   in well under a millisecond (every 2 or 4 MiB measured a few MB more at peak, and less steady);
+ *   MeasuringStream, which every transfer goes through; a push counts both its input and its
+ *   archive, each a stream of new chunks) frees chunks while their owners are young, in well under
+ *   a millisecond (every 2 or 4 MiB measured a few MB more at peak, and less steady);
  * - `--optimize-for-size` keeps V8's own heap small (14–20 MB committed instead of 30–60);
  * - `--heap-growing-percent=100` stops the full collections that chunks promoted to the old
  *   generation would otherwise start every megabyte or so (optimize-for-size sets the old-space
