@@ -22,7 +22,7 @@
  * recycled, and no new block is started while the readable side holds two blocks' worth of bytes
  * or more (then the pending write's callback waits, which in turn stops the writer). With 1 MiB
  * blocks and 4 threads (the default on 2 cores) that is ~7 MiB of input and at most ~8 MiB of
- * output. (Twice as many blocks in flight measured no faster on 2 cores, and held ~8 MB more.)
+ * output. (Twice as many blocks in flight, as before, measured no faster on 2 cores.)
  *
  * Results of blocks compressing when the stream is destroyed are dropped.
  */
