@@ -14,6 +14,8 @@
  * `.attribute` must be one of the safe methods, called directly. Nothing here ever evaluates.
  */
 
+import { depthExceeded, MAX_EXPRESSION_DEPTH } from './bounds.ts';
+
 /** A problem found in a template string, at `offset` (0-based, in the template string). */
 export class TemplateProblem extends Error {
   readonly offset: number;
@@ -199,6 +201,16 @@ function describeToken(t: Token): string {
 export function parseExpression(s: string, from: number, to: number): Expr {
   const tokens = tokenize(s, from, to);
   let pos = 0;
+  // Nesting (recursion of the parser) and the depth of the tree (recursion of the evaluator) are bounded.
+  let nesting = 0;
+  const depths = new WeakMap<Expr, number>();
+  const depthOf = (e: Expr | undefined): number => (e ? (depths.get(e) ?? 1) : 0);
+  function made<E extends Expr>(e: E, at: number, ...children: (Expr | undefined)[]): E {
+    const depth = 1 + Math.max(0, ...children.map(depthOf));
+    if (depth > MAX_EXPRESSION_DEPTH) throw new TemplateProblem(at, depthExceeded().message);
+    depths.set(e, depth);
+    return e;
+  }
   const peek = (): Token => tokens[pos]!;
   const next = (): Token => tokens[pos++]!;
   const isPunct = (t: Token, p: string): boolean => t.type === 'punct' && t.text === p;
@@ -260,7 +272,10 @@ export function parseExpression(s: string, from: number, to: number): Expr {
       const close = next();
       if (isPunct(close, ',')) throw new TemplateProblem(close.start, 'tuples are not supported');
       if (!isPunct(close, ')')) throw unexpected(close, 'expected ")"');
-      return { ...inner, start: t.start, end: close.end };
+      // Parentheses add no node: the same depth as what they hold.
+      const wrapped = { ...inner, start: t.start, end: close.end };
+      depths.set(wrapped, depthOf(inner));
+      return wrapped;
     }
     if (isPunct(t, '[')) throw new TemplateProblem(t.start, 'list displays and comprehensions are not allowed');
     if (t.type === 'end') throw new TemplateProblem(t.start, 'an expression is missing here');
@@ -281,7 +296,7 @@ export function parseExpression(s: string, from: number, to: number): Expr {
           if (!isImageAttribute(name)) {
             throw new TemplateProblem(nameTok.start, `image has no attribute "${name}"; use ${ALLOWED_SUMMARY}`);
           }
-          e = { type: 'attribute', object: e, name, start: e.start, end: nameTok.end };
+          e = made({ type: 'attribute', object: e, name, start: e.start, end: nameTok.end }, nameTok.start, e);
           continue;
         }
         if (!isMethodName(name)) {
@@ -320,7 +335,7 @@ export function parseExpression(s: string, from: number, to: number): Expr {
         }
         const close = next();
         checkArity(name, args, keywords, open.start);
-        e = { type: 'call', object: e, method: name, args, keywords, nameStart: nameTok.start, start: e.start, end: close.end };
+        e = made({ type: 'call', object: e, method: name, args, keywords, nameStart: nameTok.start, start: e.start, end: close.end }, nameTok.start, e, ...args, ...keywords.map((k) => k.value));
         continue;
       }
       if (isPunct(t, '[')) {
@@ -351,9 +366,9 @@ export function parseExpression(s: string, from: number, to: number): Expr {
         parts.push(current);
         if (colons === 0) {
           if (!current) throw new TemplateProblem(close.start, 'an index is missing between "[" and "]"');
-          return { type: 'index', object, index: current, open, start: object.start, end: close.end };
+          return made({ type: 'index', object, index: current, open, start: object.start, end: close.end }, open, object, current);
         }
-        return { type: 'slice', object, lower: parts[0], upper: parts[1], step: parts[2], open, start: object.start, end: close.end };
+        return made({ type: 'slice', object, lower: parts[0], upper: parts[1], step: parts[2], open, start: object.start, end: close.end }, open, object, ...parts);
       }
       if (isPunct(t, ':')) {
         next();
@@ -370,7 +385,12 @@ export function parseExpression(s: string, from: number, to: number): Expr {
   }
 
   function expression(): Expr {
-    return postfix();
+    if (++nesting > MAX_EXPRESSION_DEPTH) throw new TemplateProblem(peek().start, depthExceeded().message);
+    try {
+      return postfix();
+    } finally {
+      nesting--;
+    }
   }
 
   const result = expression();

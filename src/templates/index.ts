@@ -30,6 +30,11 @@
  * lambdas, `\N{…}` escapes. A field that fails for a given image (missing key, index out of
  * range, wrong type) fails rendering (TEMPLATE_RENDER) with Python's exception name.
  *
+ * Evaluation is bounded (bounds.ts): strings a template makes (1 million characters), nesting and
+ * chaining of an expression (100 levels), nesting of the template (64), and the work of one
+ * template (20 million steps); crossing one is a TEMPLATE_INVALID or TEMPLATE_RENDER error naming
+ * the field, the column and the bound.
+ *
  * Known differences from the original, all outside real-world templates: a JSON float with an
  * integral value (1.0) is written "1"; a dict whose keys look like array indexes ("1", "2") is
  * written with those keys first (JavaScript key order); escapes are allowed in string literals

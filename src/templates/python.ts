@@ -7,6 +7,8 @@
  * properties, so nothing on a prototype can be reached.
  */
 
+import { checkLength } from './bounds.ts';
+
 /** A Python exception raised while rendering; `kind` is the Python exception class name. */
 export class PythonError extends Error {
   readonly kind: string;
@@ -430,6 +432,8 @@ function replace(s: string, oldValue: unknown, newValue: unknown, countValue: un
   if (count < 0) count = Infinity;
   if (old === '') {
     const cps = Array.from(s);
+    // The replacement goes between every two characters: refuse what would be too long before building it.
+    checkLength(s.length + Math.min(count, cps.length + 1) * replacement.length);
     let out = '';
     let done = 0;
     for (let i = 0; i <= cps.length; i++) {
@@ -450,6 +454,7 @@ function replace(s: string, oldValue: unknown, newValue: unknown, countValue: un
     out += s.slice(pos, at) + replacement;
     pos = at + old.length;
     done++;
+    checkLength(out.length + s.length - pos);
   }
   return out + s.slice(pos);
 }
@@ -460,9 +465,12 @@ function join(sep: string, iterable: unknown): string {
   else if (Array.isArray(iterable)) items = iterable;
   else if (isDict(iterable)) items = Object.keys(iterable);
   else throw new PythonError('TypeError', 'can only join an iterable');
+  let length = Math.max(0, items.length - 1) * sep.length;
   items.forEach((item, i) => {
     if (typeof item !== 'string') throw new PythonError('TypeError', `sequence item ${i}: expected str instance, ${typeName(item)} found`);
+    length += item.length;
   });
+  checkLength(length);
   return items.join(sep);
 }
 

@@ -3,6 +3,7 @@
  * but interpreted from a small AST: nothing in a template can ever run code.
  */
 import { DonodoError } from '../errors/donodo-error.ts';
+import { BoundExceeded, checkLength, MAX_TEMPLATE_DEPTH, WorkBudget, WorkExhausted } from './bounds.ts';
 import { METHODS, type Expr } from './expression.ts';
 import { ascii, callMethod, format, getItem, getSlice, isDict, ownValue, PythonError, repr, reprString, str } from './python.ts';
 import { compileString, type Segment } from './template-string.ts';
@@ -57,19 +58,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return isDict(v);
 }
 
-function compileNode(template: unknown, path: string, problems: Located[]): Node {
+function compileNode(template: unknown, path: string, problems: Located[], depth = 0): Node {
+  if ((Array.isArray(template) || isPlainObject(template)) && depth >= MAX_TEMPLATE_DEPTH) {
+    problems.push({ path, text: '', offset: 0, message: `the template nests objects and arrays more than ${MAX_TEMPLATE_DEPTH} levels deep, the most a template may have` });
+    return { kind: 'value', value: undefined };
+  }
   if (typeof template === 'string') {
     const { segments, problems: found } = compileString(template);
     for (const p of found) problems.push({ path, text: template, offset: p.offset, message: p.message });
     return { kind: 'string', path, text: template, segments };
   }
   if (Array.isArray(template)) {
-    return { kind: 'array', items: template.map((item, i) => compileNode(item, childPath(path, i), problems)) };
+    return { kind: 'array', items: template.map((item, i) => compileNode(item, childPath(path, i), problems, depth + 1)) };
   }
   if (isPlainObject(template)) {
     return {
       kind: 'object',
-      entries: Object.keys(template).map((k) => [k, compileNode(ownValue(template, k).value, childPath(path, k), problems)]),
+      entries: Object.keys(template).map((k) => [k, compileNode(ownValue(template, k).value, childPath(path, k), problems, depth + 1)]),
     };
   }
   return { kind: 'value', value: template };
@@ -128,19 +133,31 @@ export function validateTemplate(template: unknown, options: TemplateOptions = {
 export function renderTemplate(template: unknown, scope: TemplateScope, options: TemplateOptions = {}): unknown {
   const root = compile(template, options);
   const problems: Located[] = [];
-  const result = renderNode(root, scope, problems);
+  let result: unknown;
+  try {
+    result = renderNode(root, { scope, budget: new WorkBudget() }, problems);
+  } catch (e) {
+    // The work bound: what was found so far is reported, nothing more is rendered.
+    if (!(e instanceof RenderFailure)) throw e;
+  }
   if (problems.length) throw problemsError('TEMPLATE_RENDER', problems, options.source, RENDER_HINT);
   return result;
 }
 
-function renderNode(node: Node, scope: TemplateScope, problems: Located[]): unknown {
+/** What the evaluation of one template reads and spends. */
+interface Rendering {
+  scope: TemplateScope;
+  budget: WorkBudget;
+}
+
+function renderNode(node: Node, rendering: Rendering, problems: Located[]): unknown {
   switch (node.kind) {
     case 'value':
       return node.value;
     case 'array':
-      return node.items.map((item) => renderNode(item, scope, problems));
+      return node.items.map((item) => renderNode(item, rendering, problems));
     case 'object':
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, renderNode(v, scope, problems)]));
+      return Object.fromEntries(node.entries.map(([k, v]) => [k, renderNode(v, rendering, problems)]));
     case 'string': {
       let out = '';
       for (const segment of node.segments) {
@@ -149,10 +166,13 @@ function renderNode(node: Node, scope: TemplateScope, problems: Located[]): unkn
           continue;
         }
         try {
-          out += renderField(segment, node.text, scope);
+          const value = renderField(segment, node.text, rendering);
+          checkAt(segment.offset, () => checkLength(out.length + value.length));
+          out += value;
         } catch (e) {
           if (!(e instanceof RenderFailure)) throw e;
           problems.push({ path: node.path, text: node.text, offset: e.offset, message: e.message });
+          if (e.fatal) throw e;
         }
       }
       return out;
@@ -162,25 +182,48 @@ function renderNode(node: Node, scope: TemplateScope, problems: Located[]): unkn
 
 class RenderFailure extends Error {
   readonly offset: number;
-  constructor(offset: number, message: string) {
+  /** Rendering must stop (the work bound ran out). */
+  readonly fatal: boolean;
+  constructor(offset: number, message: string, fatal = false) {
     super(message);
     this.offset = offset;
+    this.fatal = fatal;
   }
 }
 
-function renderField(field: Extract<Segment, { kind: 'field' }>, text: string, scope: TemplateScope): string {
-  const value = evaluate(field.expr, text, scope);
+/** Python's exceptions and crossed bounds as a failure of the field at `offset`; anything else is a bug and propagates. */
+function failure(offset: number, e: unknown): unknown {
+  if (e instanceof PythonError) return new RenderFailure(offset, `${e.message} (${e.kind})`);
+  if (e instanceof BoundExceeded) return new RenderFailure(offset, e.message, e instanceof WorkExhausted);
+  return e;
+}
+
+function checkAt<T>(offset: number, work: () => T): T {
   try {
+    return work();
+  } catch (e) {
+    throw failure(offset, e);
+  }
+}
+
+/** Count a made value against the bounds: its length, and the characters read (`input`) and written. */
+function spend(rendering: Rendering, made: unknown, input: unknown = undefined): void {
+  const size = (v: unknown): number => (typeof v === 'string' || Array.isArray(v) ? v.length : 0);
+  if (typeof made === 'string') checkLength(made.length);
+  rendering.budget.spend(1 + size(made) + size(input));
+}
+
+function renderField(field: Extract<Segment, { kind: 'field' }>, text: string, rendering: Rendering): string {
+  const value = evaluate(field.expr, text, rendering);
+  return checkAt(field.offset, () => {
     let v: unknown = value;
     if (field.conversion === 'r') v = repr(value);
     else if (field.conversion === 's') v = str(value);
     else if (field.conversion === 'a') v = ascii(value);
     const rendered = field.debugText !== undefined && field.conversion === undefined && field.spec === undefined ? repr(v) : format(v, field.spec);
+    spend(rendering, rendered);
     return (field.debugText ?? '') + rendered;
-  } catch (e) {
-    if (e instanceof PythonError) throw new RenderFailure(field.offset, `${e.message} (${e.kind})`);
-    throw e;
-  }
+  });
 }
 
 function imageAttribute(scope: TemplateScope, name: string): unknown {
@@ -193,12 +236,12 @@ function imageAttribute(scope: TemplateScope, name: string): unknown {
   return value;
 }
 
-function evaluate(e: Expr, text: string, scope: TemplateScope): unknown {
+function evaluate(e: Expr, text: string, rendering: Rendering): unknown {
   const source = (x: Expr): string => text.slice(x.start, x.end).trim();
   const fail = (at: number, err: unknown): never => {
-    if (err instanceof PythonError) throw new RenderFailure(at, `${err.message} (${err.kind})`);
-    throw err;
+    throw failure(at, err);
   };
+  const scope = rendering.scope;
   switch (e.type) {
     case 'literal':
       return e.value;
@@ -208,32 +251,37 @@ function evaluate(e: Expr, text: string, scope: TemplateScope): unknown {
     case 'attribute':
       return imageAttribute(scope, e.name);
     case 'index': {
-      const object = evaluate(e.object, text, scope);
-      const key = evaluate(e.index, text, scope);
+      const object = evaluate(e.object, text, rendering);
+      const key = evaluate(e.index, text, rendering);
       try {
+        rendering.budget.spend(1);
         return getItem(object, key, () => source(e.object));
       } catch (err) {
         return fail(e.open, err);
       }
     }
     case 'slice': {
-      const object = evaluate(e.object, text, scope);
-      const lower = e.lower && evaluate(e.lower, text, scope);
-      const upper = e.upper && evaluate(e.upper, text, scope);
-      const step = e.step && evaluate(e.step, text, scope);
+      const object = evaluate(e.object, text, rendering);
+      const lower = e.lower && evaluate(e.lower, text, rendering);
+      const upper = e.upper && evaluate(e.upper, text, rendering);
+      const step = e.step && evaluate(e.step, text, rendering);
       try {
-        return getSlice(object, lower, upper, step);
+        const slice = getSlice(object, lower, upper, step);
+        spend(rendering, slice);
+        return slice;
       } catch (err) {
         return fail(e.open, err);
       }
     }
     case 'call': {
-      const object = evaluate(e.object, text, scope);
-      const args = e.args.map((a) => evaluate(a, text, scope));
+      const object = evaluate(e.object, text, rendering);
+      const args = e.args.map((a) => evaluate(a, text, rendering));
       const keywords: Record<string, unknown> = Object.create(null);
-      for (const k of e.keywords) keywords[k.name] = evaluate(k.value, text, scope);
+      for (const k of e.keywords) keywords[k.name] = evaluate(k.value, text, rendering);
       try {
-        return callMethod(object, e.method, args, keywords);
+        const result = callMethod(object, e.method, args, keywords);
+        spend(rendering, result, object);
+        return result;
       } catch (err) {
         return fail(e.nameStart, err);
       }

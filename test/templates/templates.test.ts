@@ -3,20 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ORIGINAL_DEFAULT_TEMPLATE, renderTemplate, validateTemplate, type TemplateScope } from '../../src/templates/index.ts';
 import { DonodoError } from '../../src/errors/donodo-error.ts';
+import { failure } from './fixtures/failure.ts';
 import { LABELLED, UNLABELLED, scopeOf } from './fixtures/images.ts';
 
 const scope = scopeOf(LABELLED);
 const render = (template: unknown, s: TemplateScope = scope): unknown => renderTemplate(template, s, { source: 'templates.json' });
-
-function failure(fn: () => unknown): DonodoError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DonodoError) return e;
-    throw e;
-  }
-  throw new Error('expected a DonodoError, but nothing was thrown');
-}
 
 describe('template grammar', () => {
   it.each([
