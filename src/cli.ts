@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { askYesNo } from './cli/ask.ts';
+import { Interruption } from './cli/interruption.ts';
 import { buildProgram, configFlag, type Invocation } from './cli/program.ts';
 import { pushCommand } from './cli/push-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
@@ -8,15 +9,17 @@ import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
-import { describeError, pull, Session } from './run.ts';
+import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
 import { tuneForStreaming } from './runtime/streaming-memory.ts';
 
 /**
  * The command-line entry. The only place that decides the exit code:
- * 0 done, 1 an error, 2 uploaded but not published (as the original donodo).
+ * 0 done, 1 an error, 2 uploaded but not published (as the original donodo),
+ * 130 interrupted by SIGINT, 143 by SIGTERM (after the work was stopped and cleaned up).
  */
 const masker = new SecretMasker();
 tuneForStreaming();
+const interruption = new Interruption((text) => void process.stderr.write(text));
 
 async function main(argv: string[]): Promise<number> {
   const stdout = masker.guard(process.stdout);
@@ -26,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   const debugOn = argv.includes('--debug');
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !wantsJson);
+  // Any command clears the spools that killed runs left in TMPDIR (a push would hold its own there).
+  for (const removed of await sweepStaleSpools()) if (debugOn) err(`debug: removed the spool ${removed} of a run that no longer exists\n`);
 
   let session: Session;
   try {
@@ -48,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     const output: RunnerOutput = {
       mode,
       stream: stderr,
-      ask: interactive ? (question) => askYesNo(question, stderr) : undefined,
+      ask: interactive ? (question, signal) => askYesNo(question, stderr, signal) : undefined,
       debug: invocation.global.debug ? (text) => err(`debug: ${text}\n`) : undefined,
     };
     let services;
@@ -61,14 +66,14 @@ async function main(argv: string[]): Promise<number> {
     }
     if (invocation.command === 'push') {
       try {
-        return await pushCommand(session, services, invocation, { out, err, output, interactive });
+        return await pushCommand(session, services, invocation, { out, err, output, interactive, signal: interruption.signal });
       } catch (cause) {
         output.debug?.(String((cause as Error)?.stack ?? cause));
         printError(err, undefined, describeError(cause));
         return 1;
       }
     }
-    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, output });
+    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, output, signal: interruption.signal });
     if (result.error) printError(err, undefined, result.error);
     if (invocation.global.json) printJson(out, result);
     else printPull(out, result);
@@ -94,7 +99,13 @@ async function runProgram(host: PluginHost, argv: string[], handle: (invocation:
 
 main(process.argv.slice(2)).then(
   (code) => {
-    process.exitCode = code;
+    const interrupted = interruption.exitCode;
+    if (interrupted === undefined) {
+      process.exitCode = code;
+      return;
+    }
+    // Work left behind on interruption (an upload's socket) must not keep the process alive.
+    process.exit(interrupted);
   },
   (cause: unknown) => {
     process.stderr.write(masker.mask(`donodo: internal error: ${String((cause as Error)?.stack ?? cause)}\n`));

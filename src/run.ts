@@ -18,8 +18,10 @@ import { planResult, pullResult, pushResult, type PullResult, type PushResult } 
 import type { Services } from './services.ts';
 import type { PullContext, PullOptions } from './steps/pull/pull-context.ts';
 import type { PushContext, PushOptions } from './steps/push/push-context.ts';
+import { sweepStaleSpools } from './steps/push/spool-file.ts';
 
 export type { PullResult, PushResult } from './results.ts';
+export { sweepStaleSpools } from './steps/push/spool-file.ts';
 export type { Overrides } from './container.ts';
 
 export interface SessionOptions {
@@ -86,6 +88,8 @@ export interface PushRun extends PushOptions {
   concurrency?: number;
   /** Only find out what would happen: inspect, render and locate, write nothing. */
   dryRun?: boolean;
+  /** Aborting it interrupts the push: no further step starts, spools are removed, drafts are kept for a rerun. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -94,6 +98,8 @@ export interface PushRun extends PushOptions {
  * up to `concurrency` at a time. Settings of every name (templates) are checked before anything runs.
  */
 export async function push(services: Services, references: readonly string[], run: PushRun): Promise<PushResult[]> {
+  // Spools of runs that were killed (they could not remove their own) go before this run adds one.
+  await sweepStaleSpools(run.tmpDir);
   const names = references.map(nameOf);
   const settings = new Map<string, ImageSettings>();
   for (const name of new Set(names)) settings.set(name, (await run.settings?.(name)) ?? { templates: [] });
@@ -156,11 +162,12 @@ async function pushOne(
   const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock, ...hooks };
   try {
     const scoped = settings.storageOptions ? { ...services, storage: await services.storageWith(settings.storageOptions) } : services;
-    await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output);
+    await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output, run.signal);
     return run.dryRun ? planResult(context) : pushResult(context);
   } catch (cause) {
     output.debug?.(traceOf(cause));
-    return { ...pushResult(context), status: 'failed', error: describeError(cause) };
+    const error = isInterruption(cause) ? errors.pushInterrupted(signalName(run.signal), cause.step, context.record) : cause;
+    return { ...pushResult(context), status: 'failed', error: describeError(error) };
   } finally {
     await context.spool?.remove();
   }
@@ -175,11 +182,20 @@ function nameOf(reference: string): string {
   }
 }
 
-/** Restore an image from its record. */
-export async function pull(services: Services, reference: string, options: PullOptions & { output: RunnerOutput }): Promise<PullResult> {
+function isInterruption(cause: unknown): cause is DonodoError {
+  return cause instanceof DonodoError && cause.code === 'INTERRUPTED';
+}
+
+/** The signal a run was interrupted by, when the abort reason names one ("SIGINT"). */
+function signalName(signal: AbortSignal | undefined): string | undefined {
+  return typeof signal?.reason === 'string' ? signal.reason : undefined;
+}
+
+/** Restore an image from its record. Aborting `signal` interrupts it (see Step.stopsOnAbort for what a load does then). */
+export async function pull(services: Services, reference: string, options: PullOptions & { output: RunnerOutput; signal?: AbortSignal }): Promise<PullResult> {
   const context: PullContext = { reference, options };
   try {
-    await runPipeline(pullPipeline, context, services, options.output);
+    await runPipeline(pullPipeline, context, services, options.output, options.signal);
     return pullResult(context);
   } catch (cause) {
     options.output.debug?.(traceOf(cause));

@@ -14,7 +14,7 @@ import { printError, printJson, printPush, printSummary } from './report.ts';
 type Write = (text: string) => void;
 
 /** `donodo push`: returns the exit code (0 done, 1 an image failed, 2 something left unpublished). */
-export async function pushCommand(session: Session, services: Services, invocation: Invocation, io: { out: Write; err: Write; output: RunnerOutput; interactive: boolean }): Promise<number> {
+export async function pushCommand(session: Session, services: Services, invocation: Invocation, io: { out: Write; err: Write; output: RunnerOutput; interactive: boolean; signal?: AbortSignal }): Promise<number> {
   const { options, global } = invocation;
   const { config, file, baseDir } = session.loaded;
   const references = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
@@ -36,6 +36,7 @@ export async function pushCommand(session: Session, services: Services, invocati
     lock,
     settings: (name) => imageSettings(name, session.loaded, loader, cliTemplates),
     output: io.output,
+    signal: io.signal,
   });
 
   for (const result of results) {

@@ -111,6 +111,31 @@ export const errors = {
     new DonodoError('EARLIER_TAG_NOT_PUBLISHED', `${reference} was not pushed, because ${earlier} (an earlier tag of the same name) was not published.`, {
       hint: 'Tags of one name become versions in the order given. Fix the earlier tag and run the same push again; what is done is skipped.',
     }),
+  /** The run was stopped by a signal (SIGINT, SIGTERM) or by the caller's AbortSignal. */
+  interrupted: (signal?: string) =>
+    new DonodoError('INTERRUPTED', `Interrupted${signal ? ` by ${signal}` : ''}.`, {
+      hint: 'Run the same command again to resume.',
+    }),
+  /** A push stopped by a signal: what it leaves behind (the draft, if one was made) and how to go on. */
+  pushInterrupted: (signal: string | undefined, step: string | undefined, draft: { recordId: string; webUrl?: string; published: boolean } | undefined) => {
+    const by = `Interrupted${signal ? ` by ${signal}` : ''}${step ? ` during step ${step}` : ''}`;
+    if (draft?.published) {
+      // The publish request was answered after the signal: the version exists.
+      return new DonodoError('INTERRUPTED', `${by}, after record ${draft.recordId} was published${draft.webUrl ? ` (${draft.webUrl})` : ''}.`, {
+        hint: 'Run the same command again: it finds the published record and records it in the lock file.',
+      });
+    }
+    if (draft) {
+      return new DonodoError('INTERRUPTED', `${by}: draft ${draft.recordId} is kept, unpublished${draft.webUrl ? ` (${draft.webUrl})` : ''}; the local archive was removed.`, {
+        hint: `Run the same command again to resume: it continues with draft ${draft.recordId} and publishes one version.`,
+      });
+    }
+    // Until the draft step no storage was written to; during it, a draft may exist that a rerun finds again.
+    const storage = step === 'draft' ? 'a draft may have been created, which a rerun finds again' : 'nothing was written to the storage';
+    return new DonodoError('INTERRUPTED', `${by}: ${storage}; the local archive was removed.`, {
+      hint: 'Run the same command again to resume.',
+    });
+  },
   unexpected: (cause: unknown) =>
     new DonodoError('UNEXPECTED', `Unexpected failure: ${messageOf(cause)}`, {
       hint: 'Run again with --debug for the full trace, and report it if it persists.',

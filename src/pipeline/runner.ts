@@ -11,42 +11,55 @@ export interface RunnerOutput {
   mode: 'live' | 'lines' | 'silent';
   /** Where progress goes (stderr, masked for secrets). */
   stream: NodeJS.WriteStream;
-  /** Ask a yes/no question; absent when nobody can answer (then the answer is no). */
-  ask?: (question: string) => Promise<boolean>;
+  /**
+   * Ask a yes/no question; absent when nobody can answer (then the answer is no). `signal` aborts
+   * the question when the run is interrupted (the answer is then no).
+   */
+  ask?: (question: string, signal: AbortSignal) => Promise<boolean>;
   /** Prefix of every task title (the image, in a batch). */
   label?: string;
   /** Receives stack traces and other detail for --debug. */
   debug?: (text: string) => void;
 }
 
+/** A signal that never aborts: runs that nobody can interrupt. */
+const UNINTERRUPTED = new AbortController().signal;
+
 /**
  * Run a pipeline: its steps become listr2 tasks, in order. A step that asks for confirmation
  * splits the run: the list so far finishes, the question is asked on a clean terminal, and the
  * rest continues only on "yes". Errors are tagged with the step they came from.
+ *
+ * When `signal` aborts (the user interrupted the run), no further step starts and the running one
+ * ends the run at once with an INTERRUPTED error (see Step.stopsOnAbort), so that the callers'
+ * `finally` blocks (the spool's removal) run before the process exits.
  */
-export async function runPipeline<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput): Promise<C> {
+export async function runPipeline<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, signal: AbortSignal = UNINTERRUPTED): Promise<C> {
   let start = 0;
   while (start < steps.length) {
     let end = start + 1;
     while (end < steps.length && !steps[end]!.confirm) end += 1;
     const first = steps[start]!;
+    if (signal.aborted) throw tagStep(interruption(signal), first.id);
     if (first.confirm && !first.skip?.(context)) {
       const question = first.confirm(context);
       if (question !== undefined) {
-        const yes = output.ask ? await output.ask(question) : false;
+        const yes = output.ask ? await output.ask(question, signal) : false;
+        // A signal during the question interrupts the run; a no (Ctrl-C typed at the question included) declines.
+        if (signal.aborted) throw tagStep(interruption(signal), first.id);
         if (!yes) {
           first.declined?.(context);
           return context;
         }
       }
     }
-    await runSegment(steps.slice(start, end), context, services, output);
+    await runSegment(steps.slice(start, end), context, services, output, signal);
     start = end;
   }
   return context;
 }
 
-async function runSegment<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput): Promise<void> {
+async function runSegment<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, signal: AbortSignal): Promise<void> {
   const prefix = output.label ? `${output.label}: ` : '';
   const list = new Listr<C>(
     steps.map((step) => ({
@@ -56,9 +69,13 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
       task: async (_ctx, task) => {
         const progress = new TaskProgress((line) => (task.output = line), output.mode === 'live');
         try {
-          await step.run(context, { services, progress });
+          if (signal.aborted) throw interruption(signal);
+          const running = step.run(context, { services, progress, signal });
+          await (step.stopsOnAbort ? running : untilAborted(running, signal));
+          if (signal.aborted) throw interruption(signal);
         } catch (cause) {
-          throw tagStep(cause, step.id);
+          // Whatever a step threw once the run was interrupted (an AbortError, a cut stream) is the interruption.
+          throw tagStep(signal.aborted ? interruption(signal) : cause, step.id);
         }
         const summary = progress.summary();
         if (summary) task.title = `${prefix}${step.title} (${summary})`;
@@ -82,6 +99,23 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
     } as ListrBaseClassOptions<C, any, any>,
   );
   await list.run();
+}
+
+/** The work's own outcome, or nothing as soon as `signal` aborts (the work is then left behind, its failure ignored). */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const leave = () => {
+      work.catch(() => undefined);
+      resolve();
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', leave));
+  });
+}
+
+/** A new error per pipeline (each gets its own step), naming the signal the run was aborted with. */
+function interruption(signal: AbortSignal): DonodoError {
+  return errors.interrupted(typeof signal.reason === 'string' ? signal.reason : undefined);
 }
 
 function tagStep(cause: unknown, step: string): DonodoError {

@@ -6,6 +6,11 @@ export interface StepTools {
   services: Services;
   /** Progress of the step's long transfer (bytes and speed on the progress line). */
   progress: ProgressSink;
+  /**
+   * Aborts when the user interrupts the run (SIGINT, SIGTERM). A step that stops on it, and undoes
+   * what it must, says so with `stopsOnAbort`; the runner then waits for it to finish.
+   */
+  signal: AbortSignal;
 }
 
 /**
@@ -28,5 +33,11 @@ export interface Step<C> {
   confirm?(context: C): string | undefined;
   /** Record the user's answer (e.g. to remember that publishing was declined). */
   declined?(context: C): void;
+  /**
+   * The step observes `tools.signal` and settles soon after it aborts, having undone its work: the
+   * runner waits for it. Other steps are left behind when the run is interrupted (their work is
+   * resumable: a rerun finds it again), so that an interruption never waits on a slow server.
+   */
+  stopsOnAbort?: boolean;
   run(context: C, tools: StepTools): Promise<void>;
 }

@@ -44,6 +44,14 @@ describe('the publish question on a terminal', () => {
     expect(versionsOf(zenodo, `Docker image ${NAME}`, '1.0')).toMatchObject({ published: 0, drafts: 1 });
   });
 
+  it('takes Ctrl-C at the question as no: the same message, the draft kept, exit 2', async () => {
+    const run = await onTerminal(args(), '\x03');
+    expect(run.code).toBe(2);
+    expect(run.screen).toContain(`${NAME}:1.0 uploaded but NOT published; the draft is kept at ${zenodo.baseUrl}/deposit/`);
+    expect(run.screen).not.toContain('Unexpected failure');
+    expect(versionsOf(zenodo, `Docker image ${NAME}`, '1.0')).toMatchObject({ published: 0, drafts: 1 });
+  });
+
   it('publishes the same draft when the answer is y', async () => {
     const run = await onTerminal(args(), 'y\n');
     expect(run.code).toBe(0);

@@ -8,10 +8,17 @@ export const exportImage: Step<PushContext> = {
   id: 'export',
   title: 'Export and compress',
   skip: skipWhenUnchanged,
-  async run(context, { services, progress }) {
+  // The export stops on an interruption and removes its partial spool before the run reports.
+  stopsOnAbort: true,
+  async run(context, { services, progress, signal }) {
     progress.total(context.image!.size || undefined);
     const tar = await services.source.export(imageOf(context));
-    context.spool = await writeSpool(`image.tar${services.compressor.extension}`, tar, services.compressor.compress(), progress, context.options.tmpDir);
+    context.spool = await writeSpool(`image.tar${services.compressor.extension}`, tar, services.compressor.compress(), progress, {
+      tmpDir: context.options.tmpDir,
+      signal,
+      // The archive's size is known only after the export; the image's uncompressed size bounds it.
+      atMost: context.image!.size || undefined,
+    });
     // The archive is made: in a batch, the next tag of the name may start its own export now.
     context.arrived?.();
   },
