@@ -1,16 +1,21 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ProgressSink } from '../../contracts/progress.ts';
 import type { ArchiveFile, UploadSource } from '../../contracts/storage-backend.ts';
+import { asFileSystemError } from '../../errors/fs-error.ts';
 import { MeasuringStream } from '../../streams/measure.ts';
 
 /**
  * The compressed archive on local disk. Storage needs its length before the upload starts
  * (Zenodo refuses chunked uploads), and a retried upload must re-read it from the start.
+ *
+ * Each spool is a folder `$TMPDIR/donodo-XXXXXX/` holding the archive and an owner mark (pid, host,
+ * process start time): a run that was killed (SIGKILL, a crash) cannot remove its spool, so every
+ * run sweeps, at start, the spools whose owner is dead (see sweepStaleSpools).
  */
 export interface SpoolFile extends UploadSource {
   path: string;
@@ -18,17 +23,67 @@ export interface SpoolFile extends UploadSource {
   remove(): Promise<void>;
 }
 
+export interface SpoolOptions {
+  /** Folder for the spool (default: the OS temporary directory, i.e. TMPDIR). */
+  tmpDir?: string;
+  /** Stops the write (and removes the spool) when it aborts. */
+  signal?: AbortSignal;
+  /** The most the archive can take (the image's uncompressed size), quoted when the disk is full. */
+  atMost?: number;
+}
+
+const PREFIX = 'donodo-';
+const OWNER = 'owner.json';
+
+interface OwnerMark {
+  pid: number;
+  host: string;
+  /** The process's start time in clock ticks since boot (/proc/PID/stat), so that a reused pid is not taken for the owner. */
+  started?: string;
+}
+
+/** Spools of this process, removed synchronously if it exits before their `remove()` (a second Ctrl-C, process.exit). */
+const live = new Set<string>();
+let exitHook = false;
+
+function track(dir: string): void {
+  live.add(dir);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const spool of live) rmSync(spool, { recursive: true, force: true });
+  });
+}
+
+async function removeSpool(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  live.delete(dir);
+}
+
 /** Write `input` through `compress` into a new spool file, hashing the compressed bytes on the way. */
-export async function writeSpool(key: string, input: Readable, compress: NodeJS.ReadWriteStream, progress: ProgressSink, tmpDir?: string): Promise<SpoolFile> {
-  const dir = await mkdtemp(path.join(tmpDir ?? os.tmpdir(), 'donodo-'));
+export async function writeSpool(key: string, input: Readable, compress: NodeJS.ReadWriteStream, progress: ProgressSink, options: SpoolOptions = {}): Promise<SpoolFile> {
+  const parent = options.tmpDir ?? os.tmpdir();
+  const space = { needed: options.atMost, upperBound: true };
+  let dir: string;
+  try {
+    dir = await mkdtemp(path.join(parent, PREFIX));
+  } catch (cause) {
+    input.destroy();
+    throw asFileSystemError(cause, parent, 'create the spool folder for the archive', space);
+  }
+  track(dir);
   const file = path.join(dir, key);
   const measure = new MeasuringStream({ sha256: true });
   const count = new MeasuringStream({ md5: false, progress }); // uncompressed bytes, for the progress line
+  let writing = dir;
   try {
-    await pipeline(input, count, compress, measure, createWriteStream(file));
+    await writeFile(path.join(dir, OWNER), JSON.stringify(ownerMark(process.pid)));
+    writing = file;
+    await pipeline(input, count, compress, measure, createWriteStream(file), { signal: options.signal });
   } catch (cause) {
-    await rm(dir, { recursive: true, force: true });
-    throw cause;
+    input.destroy();
+    await removeSpool(dir);
+    throw asFileSystemError(cause, writing, 'write the archive', space);
   }
   const { size, md5, sha256 } = measure.result();
   return {
@@ -38,11 +93,68 @@ export async function writeSpool(key: string, input: Readable, compress: NodeJS.
     md5,
     sha256: sha256!,
     open: () => createReadStream(file),
-    remove: () => rm(dir, { recursive: true, force: true }),
+    remove: () => removeSpool(dir),
   };
 }
 
 /** Whether a stored file is exactly this archive (same key, size and md5). */
 export function holdsSpool(file: ArchiveFile | undefined, spool: SpoolFile): boolean {
   return Boolean(file && file.key === spool.key && file.size === spool.size && file.md5 === spool.md5);
+}
+
+const swept = new Set<string>();
+
+/**
+ * Remove the spools in `tmpDir` left by dead runs of this host: those whose owner mark names a
+ * process that no longer exists (or whose pid now belongs to a process started later). Folders
+ * without a mark (not a spool, or one being created this instant), of another host (a shared
+ * TMPDIR), or of a live process are never touched. Once per folder and process; never fails.
+ * Returns the folders removed.
+ */
+export async function sweepStaleSpools(tmpDir: string = os.tmpdir()): Promise<string[]> {
+  const folder = path.resolve(tmpDir);
+  if (swept.has(folder)) return [];
+  swept.add(folder);
+  const removed: string[] = [];
+  const names = await readdir(folder).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(folder, name);
+    const owner = await readFile(path.join(dir, OWNER), 'utf8')
+      .then((text) => JSON.parse(text) as Partial<OwnerMark>)
+      .catch(() => undefined);
+    if (!owner || typeof owner.pid !== 'number' || owner.host !== os.hostname() || isAlive(owner as OwnerMark)) continue;
+    await rm(dir, { recursive: true, force: true }).then(
+      () => removed.push(dir),
+      () => undefined, // not ours to remove (permissions): leave it
+    );
+  }
+  return removed;
+}
+
+function ownerMark(pid: number): OwnerMark {
+  return { pid, host: os.hostname(), started: startTime(pid) };
+}
+
+function isAlive(owner: OwnerMark): boolean {
+  if (owner.pid === process.pid) return true;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (cause) {
+    // EPERM: the process exists but belongs to someone else.
+    return (cause as { code?: string }).code !== 'ESRCH';
+  }
+  const started = startTime(owner.pid);
+  return !owner.started || !started || started === owner.started;
+}
+
+/** Field 22 of /proc/PID/stat (start time since boot); undefined where /proc does not say. */
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count from its closing ")".
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
