@@ -26,11 +26,14 @@ export interface CliOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** A command that runs the CLI's node process, e.g. `['setpriv', '--inh-caps=-dac_override', '--']`. */
+  wrap?: string[];
 }
 
 /** Start the CLI and get hold of the process, e.g. to kill it at a chosen moment. */
 export function startCli(args: string[], options: CliOptions = {}): { child: ChildProcessWithoutNullStreams; done: Promise<CliRun> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child = spawn(command!, [...prefix, CLI, ...args], {
     cwd: options.cwd ?? scratch,
     env: Object.fromEntries(Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
