@@ -1,7 +1,7 @@
 import { Container } from 'inversify';
 import type { LoadedConfig, PluginChoice } from './config/config.ts';
 import { Compressor } from './contracts/compressor.ts';
-import { ImageSource } from './contracts/image-source.ts';
+import { ImageSource, type ImageEngine } from './contracts/image-source.ts';
 import { MetadataProviders, type MetadataProvider } from './contracts/metadata-provider.ts';
 import type { PluginDeps, PluginKind } from './contracts/plugin.ts';
 import { StorageBackend } from './contracts/storage-backend.ts';
@@ -67,7 +67,8 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   };
 
   return {
-    source: await container.getAsync(ImageSource),
+    source: engine,
+    target: engine,
     storage: await container.getAsync(StorageBackend),
     compressor: await container.getAsync(Compressor),
     metadata: await container.getAsync<MetadataProvider[]>(MetadataProviders),
@@ -84,6 +85,7 @@ function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides)
     host.get(kind, name); // unknown names fail here, before anything runs
     const options = { ...(configured?.name === name ? configured.options : {}) };
     for (const flag of overrides.options ?? []) {
+  const engine = await container.getAsync<ImageEngine>(ImageSource);
       if (flag.kind !== kind) continue;
       if (flag.plugin !== name) throw errors.pluginCliOption(flag.flag, kind, name);
       options[flag.option] = flag.value;

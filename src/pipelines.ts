@@ -9,10 +9,12 @@ import type { PushContext } from './steps/push/push-context.ts';
 import { renderMetadata } from './steps/push/render-metadata.ts';
 import { resolveImage } from './steps/push/resolve-image.ts';
 import { uploadArchive } from './steps/push/upload-archive.ts';
+import { checkEngine } from './steps/pull/check-engine.ts';
 import { loadImage } from './steps/pull/load-image.ts';
 import { locateFile } from './steps/pull/locate-file.ts';
 import type { PullContext } from './steps/pull/pull-context.ts';
 import { resolveRecord } from './steps/pull/resolve-record.ts';
+import { tagImage } from './steps/pull/tag-image.ts';
 import { verifyImage } from './steps/pull/verify-image.ts';
 
 /**
@@ -37,5 +39,9 @@ export const pushPipeline: readonly Step<PushContext>[] = [
 /** push --dry-run: what push would do, with no write anywhere. */
 export const planPipeline: readonly Step<PushContext>[] = [resolveImage, renderMetadata, locateVersion];
 
-/** pull: find the record and its archive, stream it into the engine, check what arrived. */
-export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, loadImage, verifyImage];
+/**
+ * pull: find the record and its archive; check the engine and note what it holds; stream the
+ * archive in, nameless, letting its end through only when the bytes match; check the image; only
+ * then tag it. A failure anywhere undoes it all (run.ts), so the user's engine is as it was.
+ */
+export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, checkEngine, loadImage, verifyImage, tagImage];

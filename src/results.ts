@@ -1,5 +1,7 @@
 import type { ArchiveFile } from './contracts/storage-backend.ts';
+import type { TagChange } from './steps/pull/engine-transaction.ts';
 import type { PullContext } from './steps/pull/pull-context.ts';
+import { imageIdUnchecked } from './steps/pull/verify-image.ts';
 import { archiveOf, imageOf, type PushContext } from './steps/push/push-context.ts';
 
 /** What `push` reports per image (`--json` prints this object). */
@@ -28,13 +30,22 @@ export interface PushResult {
 export interface PullResult {
   reference: string;
   status: 'loaded' | 'failed';
+  /** The first tag set (the record's name), when one was. */
   image?: string;
+  /** Every tag set. */
   images?: string[];
+  /** The image loaded; always there when the status is `loaded`. */
   imageId?: string;
   recordId?: string;
   doi?: string;
   version?: string;
   file?: ArchiveFile;
+  /** Each check: true (passed), or "skipped: why". A check that failed is the error. */
+  verified: PullContext['verified'];
+  /** The tags set, with the image each named before (`previous`; none: the tag is new). */
+  tags?: TagChange[];
+  /** Names the archive gives that were not set (the record does not name them; --archive-tags sets them). */
+  ignoredTags?: string[];
   error?: PushResult['error'];
 }
 
@@ -57,16 +68,20 @@ export function pushResult(context: PushContext): PushResult {
 }
 
 export function pullResult(context: PullContext): PullResult {
+  const unchecked = context.record ? imageIdUnchecked(context) : undefined;
   return {
     reference: context.reference,
     status: 'loaded',
-    image: context.loaded?.[0],
-    images: context.loaded,
+    image: context.tags?.[0]?.reference,
+    images: context.tags?.map((tag) => tag.reference),
     imageId: context.imageId,
     recordId: context.record?.recordId,
     doi: context.record?.doi,
     version: context.record?.version,
     file: context.file,
+    verified: { ...context.verified, ...(unchecked ? { imageId: `skipped: ${unchecked}` as const } : {}) },
+    tags: context.tags,
+    ignoredTags: context.ignoredNames?.length ? context.ignoredNames : undefined,
   };
 }
 

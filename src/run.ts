@@ -193,20 +193,27 @@ function signalName(signal: AbortSignal | undefined): string | undefined {
 
 /** Restore an image from its record. Aborting `signal` interrupts it (see Step.stopsOnAbort for what a load does then). */
 export async function pull(services: Services, reference: string, options: PullOptions & { output: RunnerOutput; signal?: AbortSignal }): Promise<PullResult> {
-  const context: PullContext = { reference, options };
+  const context: PullContext = { reference, options, verified: {} };
   try {
     await runPipeline(pullPipeline, context, services, options.output, options.signal);
     return pullResult(context);
   } catch (cause) {
     options.output.debug?.(traceOf(cause));
-    return { ...pullResult(context), status: 'failed', error: describeError(cause) };
+    // The pull is one transaction on the engine: every tag back where it was, new images gone.
+    const problems = (await context.transaction?.rollback()) ?? [];
+    const error = problems.length ? errors.rollbackIncomplete(asDonodoError(cause), problems) : cause;
+    return { ...pullResult(context), status: 'failed', error: describeError(error) };
   }
 }
 
 export function describeError(cause: unknown): NonNullable<PushResult['error']> {
-  const error = cause instanceof DonodoError ? cause : errors.unexpected(cause);
+  const error = asDonodoError(cause);
   return { code: error.code, message: error.message, hint: error.hint, details: error.details.length ? error.details : undefined, step: error.step, plugin: error.plugin };
 }
+function asDonodoError(cause: unknown): DonodoError {
+  return cause instanceof DonodoError ? cause : errors.unexpected(cause);
+}
+
 
 function traceOf(cause: unknown): string {
   const lines: string[] = [];

@@ -1,11 +1,14 @@
 import type { Compressor } from './contracts/compressor.ts';
 import type { ImageSource } from './contracts/image-source.ts';
+import type { ImageTarget } from './contracts/image-target.ts';
 import type { MetadataProvider } from './contracts/metadata-provider.ts';
 import type { StorageBackend } from './contracts/storage-backend.ts';
 
 /** The plugin instances a pipeline works with, built by the composition root (container.ts). */
 export interface Services {
   source: ImageSource;
+  /** Where pulls load images: the image-source plugin's engine. */
+  target: ImageTarget;
   storage: StorageBackend;
   compressor: Compressor;
   /** Metadata providers, in the order they apply. */

@@ -1,15 +1,15 @@
 import type { Readable } from 'node:stream';
 import './defer-unused-dependencies.ts'; // before dockerode: see there
 import Docker from 'dockerode';
-import { DonodoError, type ImageDetails, type ImageSource, type LoadedImage } from '../../src/plugin-api.ts';
+import { DonodoError, type EngineImage, type ImageDetails, type ImageEngine, type LoadedImage } from '../../src/plugin-api.ts';
 import { readLoadMessages } from './load-messages.ts';
 
 export interface DockerOptions {
   socketPath?: string;
 }
 
-/** The `docker` image source: inspect, save, load and remove through the engine's API. */
-export class DockerImageSource implements ImageSource {
+/** The `docker` image source and target: inspect, save, list, load, tag and remove through the engine's API. */
+export class DockerImageSource implements ImageEngine {
   readonly #docker: Docker;
   readonly #where: string;
 
@@ -65,9 +65,27 @@ export class DockerImageSource implements ImageSource {
     return { references: loaded.references, ids: loaded.ids };
   }
 
+  async ping(): Promise<void> {
+    try {
+      await this.#docker.ping();
+    } catch (cause) {
+      throw this.#translate(cause);
+    }
+  }
+
+  async images(): Promise<EngineImage[]> {
+    try {
+      const list = await this.#docker.listImages({ all: true });
+      return list.map((image) => ({ id: image.Id, tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>') }));
+    } catch (cause) {
+      throw this.#translate(cause);
+    }
+  }
+
   async remove(reference: string): Promise<void> {
     try {
-      await this.#docker.getImage(reference).remove({ force: true });
+      // Never forced: an image that a container uses, or that other tags name, stays (409).
+      await this.#docker.getImage(reference).remove();
     } catch (cause) {
       if (statusOf(cause) !== 404) throw this.#translate(cause, reference);
     }

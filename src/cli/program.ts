@@ -66,6 +66,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .addHelpText('after', EXAMPLES_PULL);
 
+    .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
   for (const command of [push, pull]) {
     for (const flag of pluginFlags) command.addOption(flag.option);
     command.action((...received: unknown[]) => {

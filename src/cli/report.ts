@@ -63,8 +63,16 @@ export function printSummary(output: Write, results: PushResult[]): void {
 export function printPull(output: Write, result: PullResult): void {
   const write = clean(output);
   if (result.status !== 'loaded') return;
-  write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId ?? 'unknown id'}) from ${result.doi ?? `record ${result.recordId}`}\n`);
+  write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId}) from ${result.doi ?? `record ${result.recordId}`}\n`);
+  for (const tag of result.tags ?? []) {
+    if (tag.previous && tag.previous !== tag.id) write(`  ${tag.reference} now points at ${tag.id} (was ${tag.previous})\n`);
+  }
+  if (result.ignoredTags) write(`  not tagged: ${result.ignoredTags.join(', ')} (the archive names ${result.ignoredTags.length === 1 ? 'it' : 'them'}, the record does not; --archive-tags sets them)\n`);
+  const checks = Object.entries(result.verified).map(([check, outcome]) => `${CHECK_NAMES[check] ?? check} ${outcome === true ? 'ok' : outcome}`);
+  if (checks.length) write(`  checked: ${checks.join('; ')}\n`);
 }
+
+const CHECK_NAMES: Record<string, string> = { md5: 'md5', imageId: 'image id' };
 
 /** The error block on stderr: message, details, hint. */
 export function printError(output: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ImageTarget } from './image-target.ts';
 
 /** What donodo knows about a local image after inspecting it. */
 export interface ImageDetails {
@@ -18,29 +19,18 @@ export interface ImageDetails {
   inspect: Record<string, unknown>;
 }
 
-/** What a load brought into the engine. */
-export interface LoadedImage {
-  /** `name:tag` references the archive carried (may be empty for an untagged archive). */
-  references: string[];
-  /** Image ids loaded (`sha256:<hex>`). */
-  ids: string[];
-}
-
 /**
- * Where images come from and go back to: the local container engine.
- * The built-in implementation is the `docker` plugin.
+ * Where images come from: inspect and export. The built-in implementation is the `docker` plugin,
+ * which is also an {@link ImageTarget}.
  */
 export interface ImageSource {
   /** Inspect `name:tag`; throws a DonodoError `IMAGE_NOT_FOUND` when it is not present. */
   inspect(reference: string): Promise<ImageDetails>;
   /** A `docker save` tar stream of the reference. */
   export(reference: string): Promise<Readable>;
-  /** Load a `docker save` tar stream (uncompressed) into the engine. */
-  load(tar: Readable): Promise<LoadedImage>;
-  /** Remove a tag or image; used to take back a load that failed verification. */
-  remove(reference: string): Promise<void>;
-  /** Point `reference` (name:tag) at an image id; used to give a tag back to the image it named before a failed load. */
-  tag(imageId: string, reference: string): Promise<void>;
 }
+
+/** What an `image-source` plugin creates: a source, and the target pulls load into. */
+export type ImageEngine = ImageSource & ImageTarget;
 
 export const ImageSource: unique symbol = Symbol.for('donodo.ImageSource');

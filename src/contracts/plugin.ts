@@ -1,11 +1,11 @@
 import type { Compressor } from './compressor.ts';
-import type { ImageSource } from './image-source.ts';
+import type { ImageEngine } from './image-source.ts';
 import type { MetadataProvider } from './metadata-provider.ts';
 import type { StorageBackend } from './storage-backend.ts';
 
 /** What each kind of plugin creates. */
 export interface PluginKinds {
-  'image-source': ImageSource;
+  'image-source': ImageEngine;
   storage: StorageBackend;
   compressor: Compressor;
   metadata: MetadataProvider;

@@ -80,7 +80,7 @@ export const errors = {
     }),
   checksumMismatch: (what: string, expected: string, actual: string) =>
     new DonodoError('CHECKSUM_MISMATCH', `${what}: md5 ${actual} does not match the expected ${expected}.`, {
-      hint: 'The bytes were damaged in transit or in storage; nothing was published or kept. Run the command again.',
+      hint: 'The bytes were damaged in transit or in storage; nothing was published, loaded or kept. Run the command again.',
     }),
   noImageFile: (record: string, keys: string[]) =>
     new DonodoError('NO_IMAGE_FILE', `Record ${cleanText(record)} holds no image archive (files: ${keys.length ? cleanText(keys.join(', ')) : 'none'}).`, {
@@ -91,7 +91,7 @@ export const errors = {
       hint: 'donodo needs exactly one file whose name starts with "image.tar" (or contains ".tar"); download the one you want by hand and use docker load.',
     }),
   imageIdMismatch: (record: string, expected: string, loaded: string) =>
-    new DonodoError('IMAGE_ID_MISMATCH', `The image loaded from record ${record} has id ${short(loaded)}, but the record says ${short(expected)}; it was removed again.`, {
+    new DonodoError('IMAGE_ID_MISMATCH', `The image loaded from record ${record} has id ${short(loaded)}, but the record says ${short(expected)}; it was removed again and no tag was changed.`, {
       hint: 'The archive does not hold the image its record describes. Contact the record owner; do not rely on this record.',
     }),
   loadedNothing: (record: string) =>
@@ -147,6 +147,28 @@ export function messageOf(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }
+  archiveDamaged: (key: string, why: string) =>
+    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" is not a usable image archive: ${cleanText(why)}.`, {
+      hint: 'The file is damaged or is not a docker save / OCI archive. Nothing was loaded or tagged.',
+    }),
+  downloadTooLarge: (key: string, record: string, declared: number) =>
+    new DonodoError('DOWNLOAD_TOO_LARGE', `${cleanText(key)} of ${cleanText(record)} is larger than the ${declared} bytes its record declares; the download was stopped.`, {
+      hint: 'The storage served other bytes than the record describes. Nothing was loaded or tagged; do not rely on this record, and tell its owner.',
+    }),
+  unexpectedImages: (record: string, expected: string, loaded: string[]) =>
+    new DonodoError('ARCHIVE_EXTRA_IMAGES', `The archive of record ${cleanText(record)} holds ${loaded.length} images, not only the one its record names (${short(expected)}): ${loaded.map(short).join(', ')}; what it loaded was removed again.`, {
+      hint: 'An image record holds exactly one image. Do not rely on this record; tell its owner.',
+    }),
+  recordNameInvalid: (record: string, name: string) =>
+    new DonodoError('RECORD_NAME_INVALID', `Record ${cleanText(record)} names its image "${cleanText(name)}", which is not a NAME:TAG reference; nothing was tagged.`, {
+      hint: 'The record or its archive is damaged or forged. Do not rely on it; tell its owner.',
+    }),
+  rollbackIncomplete: (error: DonodoError, problems: string[]) =>
+    new DonodoError(error.code, error.message, {
+      hint: `${error.hint ? `${error.hint} ` : ''}Not everything could be put back as it was; do what each line says.`,
+      details: [...error.details, ...problems],
+      cause: error,
+    }),
 
 function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);

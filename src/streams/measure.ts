@@ -16,6 +16,8 @@ export interface MeasureOptions {
   progress?: ProgressSink;
   /** Bytes buffered on each side; a larger buffer lets fast and bursty stages overlap. */
   highWaterMark?: number;
+  /** At most this many bytes may pass: the stream fails with `error()` at the first byte beyond. */
+  limit?: { bytes: number; error: () => Error };
 }
 
 /**
@@ -27,6 +29,7 @@ export class MeasuringStream extends Transform {
   readonly #md5?: Hash;
   readonly #sha256?: Hash;
   readonly #progress?: ProgressSink;
+  readonly #limit?: MeasureOptions['limit'];
 
   /** `md5` defaults to true; set it false to only count (and report progress). */
   constructor(options: MeasureOptions = {}) {
@@ -34,9 +37,11 @@ export class MeasuringStream extends Transform {
     if (options.md5 !== false) this.#md5 = createHash('md5');
     if (options.sha256) this.#sha256 = createHash('sha256');
     this.#progress = options.progress;
+    this.#limit = options.limit;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.#limit && this.#size + chunk.length > this.#limit.bytes) return callback(this.#limit.error());
     this.#size += chunk.length;
     this.#md5?.update(chunk);
     this.#sha256?.update(chunk);

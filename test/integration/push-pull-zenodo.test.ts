@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
+import { dockerSave, donodoNotes, publishRecord } from '../support/crafted-record.ts';
 import { fetchJson } from '../support/http.ts';
 import { runCli, type CliRun } from '../support/cli.ts';
 import { buildTestImage, docker, imageId, removeImages } from '../support/images.ts';
@@ -125,26 +123,10 @@ describe('records made by the original donodo', () => {
   it('pulls a record made the way the original makes it (docker save | gzip -9, notes, PUT to the bucket)', async () => {
     const name = `${NAME}-orig`;
     const originalId = await buildTestImage(`${name}:0.9`);
-    const tar = await promisify(execFile)('docker', ['save', `${name}:0.9`], { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
-    const archive = gzipSync(tar.stdout, { level: 9 });
-    const auth = { authorization: `Bearer ${zenodo.token}`, 'content-type': 'application/json' };
-    const metadata = {
-      upload_type: 'other',
-      access_right: 'open',
-      license: 'cc-by',
-      creators: [{ name: 'donodo-test' }],
-      title: `Docker image ${name}`,
-      version: '0.9',
-      publication_date: '2025-09-03',
-      keywords: ['docker image'],
-      notes: `{ "docker-id" : "${originalId}", "docker-image-name" : "${name}:0.9" }`,
-      description: 'made like the original',
-    };
-    const created = await fetchJson(`${zenodo.apiUrl}/deposit/depositions`, { method: 'POST', headers: auth, body: '{}' });
-    await fetch(`${zenodo.apiUrl}/deposit/depositions/${created.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ metadata }) });
-    const put = await fetch(`${created.links.bucket}/image.tar.gz`, { method: 'PUT', headers: { authorization: auth.authorization }, body: archive });
-    expect(put.status).toBe(201);
-    const published = await fetchJson(`${zenodo.apiUrl}/deposit/depositions/${created.id}/actions/publish`, { method: 'POST', headers: auth });
+    const published = await publishRecord(zenodo, {
+      title: `Docker image ${name}`, version: '0.9', tar: await dockerSave(`${name}:0.9`),
+      notes: donodoNotes({ id: originalId, name: `${name}:0.9` }),
+    });
     await removeImages(`${name}:0.9`);
 
     const pulled = await donodo(['pull', published.doi, '--json'], { ZENODO_TOKEN: undefined });

@@ -1,58 +1,64 @@
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { GuardedArchive } from '../../archive/guarded-archive.ts';
+import type { LoadedImage } from '../../contracts/image-target.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
-import { MeasuringStream } from '../../streams/measure.ts';
-import type { PullContext } from './pull-context.ts';
-import { rememberTag, undoLoad } from './undo-load.ts';
+import { MeasuringStream, type Measured } from '../../streams/measure.ts';
+import { recordName, type PullContext } from './pull-context.ts';
 
-/**
- * download → md5 → decompress → docker load, streamed with no temporary file. When the bytes do
- * not match the record's checksum, the load is undone (see undo-load.ts).
- */
+/** Megabyte buffers between the stages: the engine reads in bursts, and with 64 KiB the download and gunzip stall while it writes. */
 const BUFFER = 4 * 1024 * 1024;
 
+/**
+ * download → md5 → decompress → guard → engine, streamed with no temporary file. The download stops
+ * at the size the record declares; the archive loads without names (the pull tags it later), and
+ * its end reaches the engine only once md5 and size matched the record, so a damaged or forged
+ * archive never loads at all.
+ */
 export const loadImage: Step<PullContext> = {
   id: 'load',
   title: 'Download and load',
   async run(context, { services, progress }) {
     const record = context.record!;
     const file = context.file!;
-    const name = record.doi ?? record.recordId;
+    const name = recordName(record);
     const plainTar = file.key.endsWith('.tar');
     if (!plainTar && !services.compressor.handles(file.key)) throw errors.noCompressor(file.key);
-    await rememberTag(services, context);
     const download = await services.storage.download(record, file, progress);
-    // Megabyte buffers between the stages: the engine reads in bursts, and with the default 64 KiB
-    // the download and gunzip stall while it writes.
-    const measure = new MeasuringStream({ highWaterMark: BUFFER });
-    const tar = new PassThrough({ highWaterMark: BUFFER });
-    let streamError: unknown;
-    const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), tar).catch((cause: unknown) => {
-      streamError = cause;
-      tar.destroy(cause as Error);
+    const measure = new MeasuringStream({
+      highWaterMark: BUFFER,
+      limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
-    let loaded;
+    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER });
+    let measured: Measured | undefined;
+    measure.once('finish', () => {
+      measured = measure.result();
+      if (measured.md5 === file.md5 && measured.size === file.size) archive.release();
+      else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${measured.size} bytes)`, `${file.md5} (${file.size} bytes)`, measured.md5));
+    });
+    let streamError: unknown;
+    const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), archive).catch((cause: unknown) => {
+      streamError ??= cause;
+      archive.destroy(cause as Error);
+    });
+    let loaded: LoadedImage;
     try {
-      loaded = await services.source.load(tar as Readable);
+      loaded = await services.target.load(archive as Readable);
     } catch (cause) {
       await feeding;
-      if (streamError) throw translate(streamError, file.key);
-      throw cause;
+      throw translate(streamError ?? cause, file.key);
     }
     await feeding;
-    if (streamError) {
-      await undoLoad(services, context, loaded.references);
-      throw translate(streamError, file.key);
-    }
-    const { md5, size } = measure.result();
-    if (md5 !== file.md5 || size !== file.size) {
-      await undoLoad(services, context, loaded.references);
-      throw errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${size} bytes)`, `${file.md5} (${file.size} bytes)`, md5);
-    }
-    if (loaded.references.length === 0 && loaded.ids.length === 0) throw errors.loadedNothing(name);
-    context.loaded = loaded.references;
-    context.imageId = loaded.ids[0];
+    context.transaction!.loaded(loaded.ids, loaded.references);
+    if (streamError) throw translate(streamError, file.key);
+    if (!measured || measured.md5 !== file.md5) throw errors.checksumMismatch(`Downloaded ${file.key} of ${name}`, file.md5, measured?.md5 ?? 'none');
+    context.verified.md5 = true;
+    context.archiveNames = [...archive.names];
+    const ids = [...new Set(loaded.ids)];
+    if (ids.length === 0) throw errors.loadedNothing(name);
+    if (ids.length > 1) throw errors.unexpectedImages(name, context.expected?.dockerId ?? ids[0]!, ids);
+    context.imageId = ids[0];
   },
 };
 

@@ -1,19 +1,39 @@
 import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
+import type { DonodoNotes } from '../../donodo-notes.ts';
+import type { EngineTransaction, TagChange } from './engine-transaction.ts';
+
+/** The outcome of one check: passed, or skipped with the reason (a failed check is an error). */
+export type Check = true | `skipped: ${string}`;
 
 /** What a pull knows, step by step. */
 export interface PullContext {
   reference: string;
   options: PullOptions;
   record?: ArchivedRecord;
+  /** What the record says the image is (its notes). */
+  expected?: DonodoNotes;
   file?: ArchiveFile;
-  /** `name:tag` references the load brought in. */
-  loaded?: string[];
+  /** The pull's changes to the engine, undone together on failure. */
+  transaction?: EngineTransaction;
+  /** The image id the load brought in (exactly one). */
   imageId?: string;
-  /** What the record's name:tag pointed to locally before the load, to give the tag back if the load is undone. */
-  previous?: { reference: string; id: string };
+  /** `name:tag` references the archive itself gives (they are not set unless chosen). */
+  archiveNames?: string[];
+  /** The tags the pull set, with where they pointed before. */
+  tags?: TagChange[];
+  /** Names the archive gives that the pull did not set. */
+  ignoredNames?: string[];
+  verified: { md5?: Check; imageId?: Check };
 }
 
 export interface PullOptions {
   /** Within a concept, the version whose `metadata.version` is this tag. */
   tag?: string;
+  /** Also set the tags the archive gives that the record does not name. */
+  archiveTags?: boolean;
+}
+
+/** How messages name a record: its DOI, else its id. */
+export function recordName(record: ArchivedRecord): string {
+  return record.doi ?? record.recordId;
 }

@@ -1,22 +1,20 @@
-import { parseDonodoNotes } from '../../donodo-notes.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
-import type { PullContext } from './pull-context.ts';
-import { undoLoad } from './undo-load.ts';
+import { recordName, type PullContext } from './pull-context.ts';
 
-/** Compare the loaded image's id with the `docker-id` the record's notes give; undo the load on mismatch. */
+/** Why the image id cannot be checked, when it cannot. */
+export function imageIdUnchecked(context: PullContext): string | undefined {
+  return context.expected?.dockerId ? undefined : 'the record has no docker-id';
+}
+
+/** The loaded image's id must be the `docker-id` the record gives; the pull fails (and is undone) otherwise. */
 export const verifyImage: Step<PullContext> = {
   id: 'verify',
   title: 'Verify the image id',
-  async run(context, { services }) {
-    const record = context.record!;
-    const expected = parseDonodoNotes(record.metadata.notes).dockerId;
-    const first = context.loaded?.[0];
-    if (first) context.imageId = (await services.source.inspect(first)).id;
-    if (!expected || !context.imageId) return;
-    if (context.imageId !== expected) {
-      await undoLoad(services, context, context.loaded ?? []);
-      throw errors.imageIdMismatch(record.doi ?? record.recordId, expected, context.imageId);
-    }
+  skip: (context) => imageIdUnchecked(context) ?? false,
+  async run(context) {
+    const expected = context.expected!.dockerId!;
+    if (context.imageId !== expected) throw errors.imageIdMismatch(recordName(context.record!), expected, context.imageId ?? 'none');
+    context.verified.imageId = true;
   },
 };
