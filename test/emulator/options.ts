@@ -10,6 +10,11 @@ export interface EmulatorOptions {
    * forces an index refresh (invenio-drafts-resources `delete_draft`, `index_refresh=True`). Default 0.
    */
   indexDelayMs?: number;
+  /**
+   * The clock of the index delay (default Date.now). A test that needs the delay to have passed
+   * moves its own clock forward instead of sleeping: the index then catches up, as Zenodo's does.
+   */
+  clock?: () => number;
   /** Accept empty uploads. Default false (`RECORDS_RESOURCES_ALLOW_EMPTY_FILES = False`, contract 2; the sandbox accepted them once). */
   allowEmptyFiles?: boolean;
   /** Per-file limit in bytes. Default 50e9 (`RDM_FILES_DEFAULT_MAX_FILE_SIZE`, contract 2). */
@@ -40,6 +45,7 @@ export interface ResolvedOptions {
   port: number;
   sandbox: boolean;
   indexDelayMs: number;
+  clock: () => number;
   allowEmptyFiles: boolean;
   maxFileSize: number;
   quotaSize: number;
@@ -54,6 +60,7 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     port: options.port ?? 0,
     sandbox: options.sandbox ?? false,
     indexDelayMs: options.indexDelayMs ?? 0,
+    clock: options.clock ?? Date.now,
     allowEmptyFiles: options.allowEmptyFiles ?? false,
     maxFileSize: options.maxFileSize ?? 50e9,
     quotaSize: options.quotaSize ?? 50e9,

@@ -11,8 +11,14 @@ interface Entry<T> {
 
 export class DelayedIndex<T> {
   private readonly entries = new Map<number, Entry<T>[]>();
+  /** The index's clock; tests inject one to let the delay pass without waiting for it. */
+  private readonly clock: () => number;
 
-  put(id: number, doc: T | null, delayMs: number, now = Date.now()): void {
+  constructor(clock: () => number = Date.now) {
+    this.clock = clock;
+  }
+
+  put(id: number, doc: T | null, delayMs: number, now = this.clock()): void {
     const visibleAt = now + Math.max(0, delayMs);
     const current = this.current(id, now);
     // Pending writes that would surface after this one are superseded by it: a refresh at `visibleAt`
@@ -30,7 +36,7 @@ export class DelayedIndex<T> {
   }
 
   /** Documents visible now. */
-  visible(now = Date.now()): T[] {
+  visible(now = this.clock()): T[] {
     const out: T[] = [];
     for (const id of this.entries.keys()) {
       const doc = this.current(id, now)?.doc;

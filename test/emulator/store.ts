@@ -103,15 +103,17 @@ export class Store {
   readonly users: User[];
   readonly blobs = new BlobStore();
   /** Deposition list index: one document per record id (the draft if any, else the record). */
-  readonly draftsIndex = new DelayedIndex<IndexedDoc>();
+  readonly draftsIndex: DelayedIndex<IndexedDoc>;
   /** `/api/records` index: published records only. */
-  readonly recordsIndex = new DelayedIndex<IndexedDoc>();
+  readonly recordsIndex: DelayedIndex<IndexedDoc>;
   readonly doiPrefix: string;
   private nextId = 1000;
   private readonly options: ResolvedOptions;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
+    this.draftsIndex = new DelayedIndex<IndexedDoc>(options.clock);
+    this.recordsIndex = new DelayedIndex<IndexedDoc>(options.clock);
     this.doiPrefix = options.sandbox ? '10.5072' : '10.5281';
     this.users = [
       { id: 1, token: newToken() },
