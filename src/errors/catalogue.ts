@@ -1,3 +1,6 @@
+import { hostname } from 'node:os';
+import type { ArchivedRecord } from '../contracts/storage-backend.ts';
+import type { LockOwner } from '../lock/exclusive-file.ts';
 import { cleanText } from '../output/terminal-text.ts';
 import { DonodoError } from './donodo-error.ts';
 
@@ -60,6 +63,40 @@ export const errors = {
       hint: "Correct the options listed; the plugin's optionsSchema says what it accepts.",
       details,
     }),
+  imageBusy: (name: string, location: string, file: string, holder: LockOwner | undefined) =>
+    new DonodoError(
+      'IMAGE_BUSY',
+      holder
+        ? `Another donodo (pid ${holder.pid} on ${holder.host}, since ${holder.started}) is pushing ${name} to ${location}; this push changed nothing.`
+        : `Another donodo is pushing ${name} to ${location} (its lock ${file} cannot be read); this push changed nothing.`,
+      {
+        hint: `Two pushes of one image at once could publish a tag twice. Wait for the other one to finish, then run the same command again: what it published is found and skipped. If no donodo is running${holder && holder.host !== hostname() ? ` on ${holder.host}` : ''}, delete ${file}.`,
+      },
+    ),
+  lockFileBusy: (file: string, holder: LockOwner | undefined) =>
+    new DonodoError('LOCK_FILE_BUSY', `Could not write the lock file ${file}: another donodo${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''} kept it locked for more than 10 seconds.`, {
+      hint: `Run the same command again once the other donodo is done; if none is running, delete ${file}.lock.`,
+    }),
+  draftHoldsOtherTag: (name: string, tag: string, draft: { recordId: string; webUrl?: string; version?: string }) =>
+    new DonodoError(
+      'DRAFT_HOLDS_OTHER_TAG',
+      `${name}:${tag} was not pushed: draft ${draft.recordId}${draft.webUrl ? ` (${draft.webUrl})` : ''} holds ${name}:${draft.version}, uploaded but not published; donodo does not turn it into ${tag}.`,
+      {
+        hint: `A concept has one unpublished version at a time (on Zenodo too), so ${tag} can follow only once that draft is done: publish it (donodo push ${name}:${draft.version} -y), or discard it on its web page, or take it over for ${tag} with --replace-draft (its ${draft.version} archive is then deleted). Then push ${name}:${tag} again.`,
+      },
+    ),
+  publishedMeanwhile: (image: string, published: ArchivedRecord, draft: ArchivedRecord | undefined) =>
+    new DonodoError(
+      'TAG_PUBLISHED_MEANWHILE',
+      `${image} is already published, by another run, as ${published.doi ?? `record ${published.recordId}`} (record ${published.recordId}, concept ${published.conceptRecId})${
+        draft ? `; draft ${draft.recordId} (concept ${draft.conceptRecId}) was left unpublished, so that the tag keeps one version` : ''
+      }.`,
+      {
+        hint: `Nothing is missing: cite ${published.doiUrl ?? published.doi ?? `record ${published.recordId}`}.${
+          draft ? ` Discard draft ${draft.recordId}${draft.webUrl ? ` on its page ${draft.webUrl}` : ''}, or use it for another tag with --replace-draft.` : ''
+        }`,
+      },
+    ),
   pluginCliOption: (flag: string, kind: string, selected: string) =>
     new DonodoError('PLUGIN_CLI_OPTION', `${flag} does not apply: the ${kind} in use is "${selected}".`, {
       hint: `Select the ${kind} plugin that offers ${flag}, or leave the flag out.`,

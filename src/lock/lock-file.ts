@@ -1,5 +1,9 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { errors } from '../errors/catalogue.ts';
 import { DonodoError } from '../errors/donodo-error.ts';
+import { asFileSystemError } from '../errors/fs-error.ts';
+import { acquireWaiting, release } from './exclusive-file.ts';
 
 /** What the lock file records per image and storage: enough to cite it and to resume or skip it. */
 export interface LockEntry {
@@ -21,14 +25,20 @@ interface LockData {
   storages: Record<string, Record<string, LockEntry>>;
 }
 
+/** One change to the file's data, applied to what is on disk when it is written. */
+type Change = (data: LockData) => void;
+
 /**
- * `donodo.lock.json`: what was archived where. Read once; each change is written at once, in
- * order, by replacing the file (write to a temporary file, then rename), so a crash never leaves
- * half a file.
+ * `donodo.lock.json`: what was archived where. Each change is written at once, and several donodo
+ * processes may share the file (pushes of different images from one working directory): a write
+ * takes a short lock beside the file (`donodo.lock.json.lock`), re-reads the file, applies its change
+ * to what is there, and replaces the file through a unique temporary name (written, fsynced, renamed),
+ * so no run loses another's entry and a crash never leaves half a file.
  */
 export class LockFile {
   readonly path: string;
   #data: LockData;
+  #pending: Change[] = [];
   #writing: Promise<void> = Promise.resolve();
 
   private constructor(path: string, data: LockData) {
@@ -37,28 +47,7 @@ export class LockFile {
   }
 
   static async open(path: string): Promise<LockFile> {
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (cause) {
-      if ((cause as { code?: string }).code === 'ENOENT') return new LockFile(path, { lockfileVersion: 1, storages: {} });
-      throw cause;
-    }
-    let data: LockData;
-    try {
-      data = JSON.parse(text) as LockData;
-    } catch (cause) {
-      throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not valid JSON.`, {
-        hint: 'Restore it from version control, or delete it: donodo then finds the records on the storage again.',
-        cause,
-      });
-    }
-    if (data?.lockfileVersion !== 1 || typeof data.storages !== 'object' || data.storages === null) {
-      throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not a donodo lock file (lockfileVersion 1).`, {
-        hint: 'Name another file with --lock-file, or delete this one.',
-      });
-    }
-    return new LockFile(path, data);
+    return new LockFile(path, (await readData(path)) ?? emptyData());
   }
 
   get(location: string, image: string): LockEntry | undefined {
@@ -67,20 +56,90 @@ export class LockFile {
 
   /** The concept an image name was archived under at this location, if any tag of it was. */
   conceptOf(location: string, name: string): string | undefined {
-    const images = this.#data.storages[location] ?? {};
-    return Object.entries(images).find(([image]) => image.slice(0, image.lastIndexOf(':')) === name)?.[1].conceptRecId;
+    return this.#entriesOf(location, name)[0]?.[1].conceptRecId;
   }
 
-  /** Record an entry and write the file. Writes are queued so concurrent pushes do not interleave. */
+  /** Drafts recorded for other tags of this name at this location: [image, entry]. */
+  draftsOf(location: string, name: string): Array<[string, LockEntry]> {
+    return this.#entriesOf(location, name).filter(([, entry]) => !entry.published);
+  }
+
+  #entriesOf(location: string, name: string): Array<[string, LockEntry]> {
+    const images = this.#data.storages[location] ?? {};
+    return Object.entries(images).filter(([image]) => image.slice(0, image.lastIndexOf(':')) === name);
+  }
+
+  /**
+   * Record an entry and write the file. A record holds one tag: an entry of another image that
+   * names the same record (a draft taken over with --replace-draft) is removed.
+   */
   set(location: string, image: string, entry: Omit<LockEntry, 'updated'>): Promise<void> {
-    const images = (this.#data.storages[location] ??= {});
-    images[image] = { ...entry, updated: new Date().toISOString() };
-    this.#data.storages[location] = Object.fromEntries(Object.entries(images).sort(([a], [b]) => a.localeCompare(b)));
-    const text = JSON.stringify(this.#data, null, 2) + '\n';
-    this.#writing = this.#writing.then(async () => {
-      await writeFile(`${this.path}.tmp`, text);
-      await rename(`${this.path}.tmp`, this.path);
-    });
+    const stamped = { ...entry, updated: new Date().toISOString() };
+    const change: Change = (data) => {
+      const images = Object.entries(data.storages[location] ?? {}).filter(([other, e]) => other !== image && e.recordId !== stamped.recordId);
+      images.push([image, stamped]);
+      data.storages[location] = Object.fromEntries(images.sort(([a], [b]) => a.localeCompare(b)));
+    };
+    change(this.#data);
+    this.#pending.push(change);
+    this.#writing = this.#writing.then(() => this.#write(change));
     return this.#writing;
   }
+
+  async #write(change: Change): Promise<void> {
+    const attempt = await acquireWaiting(`${this.path}.lock`, `write ${this.path}`);
+    if (!attempt.acquired) throw errors.lockFileBusy(this.path, attempt.holder);
+    const temp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      const data = (await readData(this.path)) ?? emptyData();
+      change(data);
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify(data, null, 2) + '\n');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, this.path);
+      this.#pending = this.#pending.filter((c) => c !== change);
+      // What is on disk now, with the changes of this process still waiting their turn.
+      for (const later of this.#pending) later(data);
+      this.#data = data;
+    } catch (cause) {
+      await rm(temp, { force: true });
+      throw asFileSystemError(cause, this.path, 'write the lock file');
+    } finally {
+      release(`${this.path}.lock`, attempt.owner);
+    }
+  }
+}
+
+function emptyData(): LockData {
+  return { lockfileVersion: 1, storages: {} };
+}
+
+/** The file's data, or undefined when there is no file. */
+async function readData(path: string): Promise<LockData | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'ENOENT') return undefined;
+    throw asFileSystemError(cause, path, 'read the lock file');
+  }
+  let data: LockData;
+  try {
+    data = JSON.parse(text) as LockData;
+  } catch (cause) {
+    throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not valid JSON.`, {
+      hint: 'Restore it from version control, or delete it: donodo then finds the records on the storage again.',
+      cause,
+    });
+  }
+  if (data?.lockfileVersion !== 1 || typeof data.storages !== 'object' || data.storages === null) {
+    throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not a donodo lock file (lockfileVersion 1).`, {
+      hint: 'Name another file with --lock-file, or delete this one.',
+    });
+  }
+  return data;
 }
