@@ -170,6 +170,8 @@ async function pushOne(
     return { ...pushResult(context), status: 'failed', error: describeError(error) };
   } finally {
     await context.spool?.remove();
+    // The lock of the name (taken at locate) is released on every way out of the push.
+    context.lease?.release();
   }
 }
 

@@ -5,6 +5,7 @@ import {
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
+  parseDonodoNotes,
   type ArchiveFile,
   type ArchivedRecord,
   type DepositionMetadata,
@@ -43,47 +44,90 @@ export class ZenodoStorage implements StorageBackend {
     this.location = http.endpoint.api;
   }
 
+  /*
+   * What reads what on Zenodo (contract 1.4, 1.5, 3.3; quirk 10): the deposition list
+   * (`GET deposit/depositions?q=…`), record search and `records/<id>/versions` are searches of an
+   * OpenSearch index that lags behind writes; `GET deposit/depositions/<id>` (read_draft) and
+   * `records/<id or concept>/versions/latest` (read_latest) read the database. So whatever can be
+   * named by id is read directly, and search only fills in what no id names.
+   */
+
   async locate(request: VersionRequest): Promise<Located> {
     this.#requireToken();
-    const known = request.knownRecordId ? await this.#knownDeposition(request.knownRecordId) : undefined;
+    const known = request.knownRecordId ? await this.#knownDeposition(request.knownRecordId, request) : undefined;
     if (known && !known.submitted) return { kind: 'draft', record: fromDeposition(known) };
     if (known?.submitted && known.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(known) };
+    // Drafts earlier runs made for other tags: a concept's one pending draft, which search may not show yet.
+    const drafts: Deposition[] = [];
+    for (const id of request.knownDraftIds ?? []) {
+      const draft = await this.#knownDeposition(id, request);
+      if (draft && !draft.submitted) drafts.push(draft);
+    }
     if (request.conceptRecId) {
-      const located = await this.#inConcept(request.conceptRecId, request);
+      const located = await this.#inConcept(request.conceptRecId, request, drafts);
       if (located) return located;
       throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${request.conceptRecId}.`, {
         hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
       });
     }
     // What earlier runs recorded comes first: search by title lags behind writes.
-    for (const hint of new Set([known?.conceptrecid, request.knownConceptRecId])) {
-      const located = hint ? await this.#inConcept(String(hint), request) : undefined;
+    for (const hint of new Set([known?.conceptrecid, request.knownConceptRecId, ...drafts.map((d) => d.conceptrecid)])) {
+      const located = hint ? await this.#inConcept(String(hint), request, drafts) : undefined;
       if (located) return located;
     }
-    const byTitle = (await this.#search(`title:"${quote(request.title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === request.title);
-    return (byTitle[0] && (await this.#inConcept(String(byTitle[0].conceptrecid), request))) || { kind: 'new' };
+    const byTitle = await this.#byTitle(request.title);
+    return (byTitle[0] && (await this.#inConcept(String(byTitle[0].conceptrecid), request, drafts))) || { kind: 'new' };
+  }
+
+  async findPublished(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined> {
+    this.#requireToken();
+    if (draft) {
+      // Read directly: another run may have resumed this very draft and published it.
+      const current = await this.#knownDeposition(draft.recordId);
+      if (current?.submitted) return fromDeposition(current);
+    }
+    const concepts = new Set([draft?.conceptRecId, request.conceptRecId].filter((id): id is string => Boolean(id)));
+    // Unless the concept is pinned, a run elsewhere may have made its own concept of the same title.
+    if (!request.conceptRecId) for (const found of await this.#byTitle(request.title)) concepts.add(String(found.conceptrecid));
+    for (const concept of concepts) {
+      const latest = await this.#latest(concept);
+      if (latest?.metadata?.version === request.tag && String(latest.id) !== draft?.recordId) return fromRecord(latest);
+      const listed = (await this.#search(`conceptrecid:${concept}`, true)).find((d) => d.submitted && d.metadata?.version === request.tag && String(d.id) !== draft?.recordId);
+      if (listed) return fromDeposition(listed);
+    }
+    return undefined;
   }
 
   /** What concept `conceptId` holds for this version; undefined when it shows nothing of the caller's. */
-  async #inConcept(conceptId: string, request: VersionRequest): Promise<Located | undefined> {
-    const versions = await this.#search(`conceptrecid:${conceptId}`, true);
-    if (versions.length === 0) {
-      // Search lags behind writes; the concept's latest version is read directly instead.
-      const latest = await this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
-      if (latest?.metadata?.version === request.tag) return { kind: 'published', record: fromRecord(latest) };
-      return latest ? { kind: 'new-version', concept: fromRecord(latest) } : undefined;
-    }
+  async #inConcept(conceptId: string, request: VersionRequest, direct: Deposition[] = []): Promise<Located | undefined> {
+    // Directly read drafts are fresher than what search shows of them.
+    const fresh = direct.filter((d) => String(d.conceptrecid) === conceptId);
+    const versions = [...fresh, ...(await this.#search(`conceptrecid:${conceptId}`, true)).filter((d) => !fresh.some((f) => f.id === d.id))];
+    // The latest published version is read from the database: search may not show it yet.
+    const latest = await this.#latest(conceptId);
+    if (latest?.metadata?.version === request.tag) return { kind: 'published', record: fromRecord(latest) };
     const sameTag = versions.filter((d) => d.metadata?.version === request.tag);
     const published = sameTag.find((d) => d.submitted);
     if (published) return { kind: 'published', record: fromDeposition(published) };
-    // An unpublished draft of the concept is resumed: for this tag, or reused for it (as the original does).
+    // The concept's unpublished draft: this tag's, or another tag's (which the core refuses to take over).
     // Search lags behind writes, so a draft it shows may have been published since: read it to be sure.
     const listed = sameTag.find((d) => !d.submitted) ?? versions.find((d) => !d.submitted);
     const draft = listed && (await this.#http.maybe<Deposition>(`deposit/depositions/${listed.id}`, `read deposition ${listed.id}`));
     if (draft && !draft.submitted) return { kind: 'draft', record: fromDeposition(draft) };
     if (draft?.submitted && draft.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(draft) };
-    const latest = [...versions.filter((d) => d.submitted), ...(draft?.submitted ? [draft] : [])].sort((a, b) => b.id - a.id)[0];
-    return latest ? { kind: 'new-version', concept: fromDeposition(latest) } : undefined;
+    if (latest) return { kind: 'new-version', concept: fromRecord(latest) };
+    const newest = [...versions.filter((d) => d.submitted), ...(draft?.submitted ? [draft] : [])].sort((a, b) => b.id - a.id)[0];
+    return newest ? { kind: 'new-version', concept: fromDeposition(newest) } : undefined;
+  }
+
+  /** The latest published version of a concept, read from the database (`versions/latest` accepts a concept id). */
+  #latest(conceptId: string): Promise<ZenodoRecord | undefined> {
+    return this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
+  }
+
+  /** The caller's depositions whose title is exactly this (search: it lags). */
+  async #byTitle(title: string): Promise<Deposition[]> {
+    return (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
   }
 
   async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
@@ -101,10 +145,13 @@ export class ZenodoStorage implements StorageBackend {
         break;
       case 'draft':
         deposition = await this.#http.json<Deposition>('get', `deposit/depositions/${located.record.recordId}`, 'read the draft');
+        await options.adopt?.(fromDeposition(deposition));
         action = 'resumed';
         break;
       case 'new-version':
         deposition = await this.#newVersion(located.concept);
+        // Zenodo hands back the concept's pending draft when there is one (contract 1.6), maybe another tag's.
+        await options.adopt?.(fromDeposition(deposition));
         await created?.(fromDeposition(deposition));
         action = 'new-version';
         break;
@@ -215,14 +262,19 @@ export class ZenodoStorage implements StorageBackend {
     return draft ? this.#http.json<Deposition>('get', `deposit/depositions/${draft.id}`, 'read the pending new version') : undefined;
   }
 
-  /** A deposition recorded earlier (lock file); gone or someone else's means unknown. */
-  async #knownDeposition(id: string): Promise<Deposition | undefined> {
+  /**
+   * A deposition recorded earlier (lock file, or the last run on this machine); gone, someone
+   * else's, or of another image (a stale hint) means unknown.
+   */
+  async #knownDeposition(id: string, request?: VersionRequest): Promise<Deposition | undefined> {
+    let deposition: Deposition | undefined;
     try {
-      return await this.#http.maybe<Deposition>(`deposit/depositions/${id}`, `read deposition ${id}`);
+      deposition = await this.#http.maybe<Deposition>(`deposit/depositions/${id}`, `read deposition ${id}`);
     } catch (cause) {
       if (cause instanceof DonodoError && cause.code === 'ZENODO_FORBIDDEN') return undefined;
       throw cause;
     }
+    return deposition && (!request || belongsTo(deposition, request)) ? deposition : undefined;
   }
 
   async #readBucket(id: string): Promise<string> {
@@ -278,6 +330,13 @@ function checkSize(name: string, size: number): void {
   if (size === 0) {
     throw new DonodoError('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
   }
+}
+
+/** Whether a deposition is of this image: its title, or the image name its notes record. */
+function belongsTo(deposition: Deposition, request: VersionRequest): boolean {
+  if ((deposition.title || deposition.metadata?.title) === request.title) return true;
+  const named = parseDonodoNotes(deposition.metadata?.notes).imageName;
+  return named !== undefined && named.slice(0, named.lastIndexOf(':')) === request.name;
 }
 
 function isRemoveFilesFirst(cause: unknown): boolean {

@@ -52,6 +52,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
     .option('--force-upload', 'upload the archive even when the draft already holds the same one')
+    .option('--replace-draft', "take over the concept's unpublished draft even when it holds another tag (its archive is deleted)")
     .option('--conceptrecid <id>', 'add the version to this concept record instead of finding it by title')
     .option('-t, --templates <file-or-url...>', 'deposition metadata templates (JSON file or https URL), over the configured ones')
     .option('--dry-run', 'inspect, render and validate the metadata, find what would be created, resumed or versioned; write nothing')

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { imageSettings } from '../config/image-settings.ts';
 import { DonodoError } from '../errors/donodo-error.ts';
 import { LockFile } from '../lock/lock-file.ts';
+import { VersionLocks } from '../lock/version-lock.ts';
 import { TemplateLoader } from '../metadata/template-loader.ts';
 import type { RunnerOutput } from '../pipeline/runner.ts';
 import type { PushResult } from '../results.ts';
@@ -30,6 +31,9 @@ export async function pushCommand(session: Session, services: Services, invocati
   const results = await push(services, references, {
     autoPublish,
     forceUpload: Boolean(options.forceUpload),
+    replaceDraft: Boolean(options.replaceDraft),
+    // A dry run writes nothing, so it takes no lock and is never refused for another run's.
+    locks: options.dryRun ? undefined : VersionLocks.forUser(process.env),
     conceptRecId: options.conceptrecid as string | undefined,
     dryRun: Boolean(options.dryRun),
     concurrency: (options.concurrency as number | undefined) ?? config.concurrency ?? 2,

@@ -49,13 +49,21 @@ export interface VersionRequest {
    * search indexes lag behind writes and a draft created moments ago may not be found by search.
    */
   knownRecordId?: string;
+  /**
+   * Unpublished drafts recorded earlier for other tags of this name (lock file). A concept has one
+   * pending draft at a time; reading these directly finds it even before search shows it.
+   */
+  knownDraftIds?: string[];
 }
 
 /** What already exists for a version, found without changing anything. */
 export type Located =
   /** This tag is published already. */
   | { kind: 'published'; record: ArchivedRecord }
-  /** An unpublished draft exists that will be resumed (for this tag, or reusable for it). */
+  /**
+   * An unpublished draft of the concept exists: this tag's (resumed), or one holding another tag
+   * (`record.version`), which the core refuses to take over unless the user asks (--replace-draft).
+   */
   | { kind: 'draft'; record: ArchivedRecord }
   /** The concept exists; a new version will be created from its latest published version. */
   | { kind: 'new-version'; concept: ArchivedRecord }
@@ -69,6 +77,12 @@ export interface DraftOptions {
   created?: (record: ArchivedRecord) => Promise<void>;
   /** Size in bytes of the archive that will be uploaded, so that a storage can refuse it before making a draft. */
   size?: number;
+  /**
+   * Called with a draft that exists already (the one resumed, or the pending draft a storage hands
+   * back when asked for a new version) before openDraft changes it; when it throws, openDraft leaves
+   * the draft as it is and throws that error. This is where the core refuses a draft of another tag.
+   */
+  adopt?: (record: ArchivedRecord) => void | Promise<void>;
 }
 
 /** A writable draft returned by {@link StorageBackend.openDraft}. */
@@ -93,8 +107,21 @@ export interface UploadSource {
 export interface StorageBackend {
   /** Where records are kept, e.g. `https://zenodo.org/api` or a folder; names the storage in the lock file. */
   readonly location: string;
+  /**
+   * Cheap checks of the storage's own settings before anything is exported (e.g. an archive folder
+   * that exists or can be made, is a folder, and is writable). Optional; throws DonodoErrors.
+   */
+  check?(): Promise<void>;
   /** Find what exists for this version. Must not change anything. */
   locate(request: VersionRequest): Promise<Located>;
+  /**
+   * A published version of this tag other than `draft` (or `draft` itself, when it was published by
+   * someone else meanwhile), read as directly as the storage allows rather than through a search
+   * index that lags behind writes. Called again right before publish: when it finds one, the draft
+   * is left unpublished, so a tag never gets two versions. Must not change anything. Optional for
+   * storages written before it existed; both built-ins have it.
+   */
+  findPublished?(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined>;
   /**
    * Create, resume or version the draft that `located` describes, remove image files it holds
    * that are not `options.keep`, and write `metadata` (replacing what was there). As soon as a

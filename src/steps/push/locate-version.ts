@@ -1,4 +1,4 @@
-import type { VersionRequest } from '../../contracts/storage-backend.ts';
+import type { ArchivedRecord, VersionRequest } from '../../contracts/storage-backend.ts';
 import { parseDonodoNotes } from '../../donodo-notes.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
@@ -6,13 +6,19 @@ import { archiveOf, imageOf, type PushContext } from './push-context.ts';
 
 /**
  * Find what the storage already holds for this version, without changing anything. A tag that is
- * published with the same image is done already; with another image it is an error.
+ * published with the same image is done already; with another image it is an error. From here to
+ * the end of the push this run holds the lock of the image name at this storage, so no other run on
+ * this machine can decide the same tag is missing and publish it too.
  */
 export const locateVersion: Step<PushContext> = {
   id: 'locate',
   title: 'Find the record',
   async run(context, { services }) {
-    const entry = context.lock?.get(services.storage.location, imageOf(context));
+    const storage = services.storage;
+    context.lease ??= context.options.locks?.acquire(storage.location, context.ref!.name);
+    // Before the export: a storage that cannot take the archive should say so before minutes of work.
+    await storage.check?.();
+    const entry = context.lock?.get(storage.location, imageOf(context));
     if (entry?.published && entry.imageId === context.image!.id) {
       // The lock file says this very image is published here: nothing to do, and no need to ask.
       context.record = {
@@ -30,8 +36,15 @@ export const locateVersion: Step<PushContext> = {
       context.outcome = 'unchanged';
       return;
     }
-    const located = await services.storage.locate(versionRequest(context, services.storage.location));
+    const request = versionRequest(context, storage.location);
+    const located = await storage.locate(request);
     context.located = located;
+    if (located.kind === 'draft') {
+      refuseOtherTag(context, located.record);
+      // A draft found through a record id of earlier runs says nothing of what others published since.
+      const other = await storage.findPublished?.(request, located.record);
+      if (other) throw errors.publishedMeanwhile(imageOf(context), other, located.record);
+    }
     if (located.kind !== 'published') return;
     const recorded = parseDonodoNotes(located.record.metadata.notes).dockerId;
     if (recorded && recorded !== context.image!.id) {
@@ -39,31 +52,52 @@ export const locateVersion: Step<PushContext> = {
     }
     context.record = located.record;
     context.outcome = 'unchanged';
-    await recordInLock(context, services.storage.location);
+    await recordInLock(context, storage.location);
   },
 };
 
 /**
+ * A draft whose version is another tag holds that tag's archive, uploaded but not published: it is
+ * not taken over unless the user asks (--replace-draft). A draft with no version yet (a new version
+ * whose metadata was never written) belongs to no tag.
+ */
+export function refuseOtherTag(context: PushContext, draft: ArchivedRecord): void {
+  const held = draft.version;
+  if (!held || held === context.ref!.tag || context.options.replaceDraft) return;
+  throw errors.draftHoldsOtherTag(context.ref!.name, context.ref!.tag, { recordId: draft.recordId, webUrl: draft.webUrl, version: held });
+}
+
+/**
  * The version to find or make. The concept comes from --conceptrecid, else the configuration,
- * else the lock file (what an earlier run made, which search may not show yet).
+ * else the lock file (what an earlier run made, which search may not show yet), else what the last
+ * run on this machine made (kept beside the cross-process lock).
  */
 export function versionRequest(context: PushContext, location: string): VersionRequest {
+  const { name, tag } = context.ref!;
   const entry = context.lock?.get(location, imageOf(context));
+  const recent = context.lease?.recent(tag);
+  const drafts = new Set((context.lock?.draftsOf(location, name) ?? []).filter(([image]) => image !== imageOf(context)).map(([, e]) => e.recordId));
   return {
-    name: context.ref!.name,
-    tag: context.ref!.tag,
+    name,
+    tag,
     imageId: context.image!.id,
     title: String(context.metadata!.title),
     conceptRecId: context.options.conceptRecId ?? context.settings.conceptRecId,
-    knownConceptRecId: context.lock?.conceptOf(location, context.ref!.name),
-    knownRecordId: entry?.recordId,
+    knownConceptRecId: context.lock?.conceptOf(location, name) ?? context.lease?.recentConcept(),
+    knownRecordId: entry?.recordId ?? recent?.recordId,
+    knownDraftIds: drafts.size ? [...drafts] : undefined,
   };
 }
 
-/** Write what is known about this version to the lock file (a draft, or the published record). */
+/**
+ * Write what is known about this version to the lock file (a draft, or the published record), and
+ * keep it beside the cross-process lock for the next run on this machine.
+ */
 export async function recordInLock(context: PushContext, location: string): Promise<void> {
   const record = context.record;
-  if (!context.lock || !record) return;
+  if (!record) return;
+  context.lease?.remember(context.ref!.tag, { recordId: record.recordId, conceptRecId: record.conceptRecId, published: record.published });
+  if (!context.lock) return;
   await context.lock.set(location, imageOf(context), {
     recordId: record.recordId,
     conceptRecId: record.conceptRecId,

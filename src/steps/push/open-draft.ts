@@ -1,6 +1,6 @@
 import type { Step } from '../../pipeline/step.ts';
 import type { PushContext } from './push-context.ts';
-import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
+import { recordInLock, refuseOtherTag, skipWhenUnchanged, versionRequest } from './locate-version.ts';
 import { holdsSpool } from './spool-file.ts';
 
 /** Create, resume or version the draft, and write the full metadata into it. */
@@ -17,6 +17,9 @@ export const openDraft: Step<PushContext> = {
     context.draft = await services.storage.openDraft(versionRequest(context, location), context.located!, context.metadata!, {
       keep,
       size: spool.size,
+      // What was located may be out of date (search lags; Zenodo hands back the concept's pending
+      // draft for a new version): the draft actually opened is checked again before it changes.
+      adopt: (record) => refuseOtherTag(context, record),
       // Remember a new draft at once: if this run dies, the next one resumes it rather than make another.
       created: async (record) => {
         context.record = record;

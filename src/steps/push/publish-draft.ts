@@ -1,6 +1,7 @@
 import type { Step } from '../../pipeline/step.ts';
 import { imageOf, type PushContext } from './push-context.ts';
-import { recordInLock, skipWhenUnchanged } from './locate-version.ts';
+import { errors } from '../../errors/catalogue.ts';
+import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
 
 /** Publish, after asking unless --auto-publish; a declined publish leaves the draft for later. */
 export const publishDraft: Step<PushContext> = {
@@ -15,7 +16,12 @@ export const publishDraft: Step<PushContext> = {
     context.outcome = 'unpublished';
   },
   async run(context, { services }) {
-    context.record = await services.storage.publish(context.draft!);
+    const storage = services.storage;
+    // Right before the permanent step, look again, as directly as the storage allows: a run on
+    // another machine (which this machine's lock cannot stop) may have published this tag meanwhile.
+    const other = await storage.findPublished?.(versionRequest(context, storage.location), context.draft!.record);
+    if (other) throw errors.publishedMeanwhile(imageOf(context), other, context.draft!.record);
+    context.record = await storage.publish(context.draft!);
     context.outcome = 'published';
     await recordInLock(context, services.storage.location);
   },

@@ -5,6 +5,7 @@ import { isImageArchiveKey } from '../../image-file.ts';
 import type { ImageSettings } from '../../config/image-settings.ts';
 import type { ImageRef } from '../../image-ref.ts';
 import type { LockFile } from '../../lock/lock-file.ts';
+import type { VersionLease, VersionLocks } from '../../lock/version-lock.ts';
 import type { SpoolFile } from './spool-file.ts';
 
 /** What a push knows, step by step. */
@@ -37,6 +38,8 @@ export interface PushContext {
   arrived?: () => void;
   /** Whether this push waited for a previous tag (so what it located may be out of date). */
   waited?: boolean;
+  /** The lock of this image name at this storage, held from locate to the end of the push. */
+  lease?: VersionLease;
 }
 
 export interface PushOptions {
@@ -48,6 +51,10 @@ export interface PushOptions {
   conceptRecId?: string;
   /** Directory for the temporary archive (default: the OS temporary directory). */
   tmpDir?: string;
+  /** Take over a draft that holds another tag of the name (--replace-draft); refused otherwise. */
+  replaceDraft?: boolean;
+  /** The cross-process locks of this machine; without them (dry runs) nothing is locked. */
+  locks?: VersionLocks;
 }
 
 /** `name:tag` of the image being pushed (the reference as given, until it is parsed). */
