@@ -162,7 +162,8 @@ async function pushOne(
   const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock, ...hooks };
   try {
     const scoped = settings.storageOptions ? { ...services, storage: await services.storageWith(settings.storageOptions) } : services;
-    await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output, run.signal);
+    // Everything a push writes, a rerun finds again: an interruption need not wait for a slow server.
+    await runPipeline(run.dryRun ? planPipeline : pushPipeline, context, scoped, output, { signal: run.signal, leaveOnAbort: true });
     return run.dryRun ? planResult(context) : pushResult(context);
   } catch (cause) {
     output.debug?.(traceOf(cause));
@@ -197,7 +198,8 @@ function signalName(signal: AbortSignal | undefined): string | undefined {
 export async function pull(services: Services, reference: string, options: PullOptions & { output: RunnerOutput; signal?: AbortSignal }): Promise<PullResult> {
   const context: PullContext = { reference, options, verified: {} };
   try {
-    await runPipeline(pullPipeline, context, services, options.output, options.signal);
+    // Each step is waited for on interruption: a pull's undo must never run while its load is still going on.
+    await runPipeline(pullPipeline, context, services, options.output, { signal: options.signal });
     return pullResult(context);
   } catch (cause) {
     options.output.debug?.(traceOf(cause));

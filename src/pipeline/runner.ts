@@ -25,16 +25,31 @@ export interface RunnerOutput {
 /** A signal that never aborts: runs that nobody can interrupt. */
 const UNINTERRUPTED = new AbortController().signal;
 
+/** How a run can be interrupted. */
+export interface RunControl {
+  /** Aborts when the user interrupts the run. */
+  signal?: AbortSignal;
+  /**
+   * On interruption, leave running steps behind (all but those that stop on the signal), rather
+   * than wait for them: for pipelines whose every write a rerun finds again (push), so that an
+   * interruption never waits on a slow server. Default: wait, so that no undo runs beside work
+   * that is still going on (a pull's load).
+   */
+  leaveOnAbort?: boolean;
+}
+
 /**
  * Run a pipeline: its steps become listr2 tasks, in order. A step that asks for confirmation
  * splits the run: the list so far finishes, the question is asked on a clean terminal, and the
  * rest continues only on "yes". Errors are tagged with the step they came from.
  *
- * When `signal` aborts (the user interrupted the run), no further step starts and the running one
- * ends the run at once with an INTERRUPTED error (see Step.stopsOnAbort), so that the callers'
- * `finally` blocks (the spool's removal) run before the process exits.
+ * When `control.signal` aborts (the user interrupted the run), no further step starts, and the run
+ * ends with an INTERRUPTED error once the running step settled (or at once, see
+ * RunControl.leaveOnAbort), so that the callers' `finally` blocks (the spool's removal, the undo of a
+ * load) run before the process exits.
  */
-export async function runPipeline<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, signal: AbortSignal = UNINTERRUPTED): Promise<C> {
+export async function runPipeline<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, control: RunControl = {}): Promise<C> {
+  const signal = control.signal ?? UNINTERRUPTED;
   let start = 0;
   while (start < steps.length) {
     let end = start + 1;
@@ -53,13 +68,13 @@ export async function runPipeline<C extends object>(steps: readonly Step<C>[], c
         }
       }
     }
-    await runSegment(steps.slice(start, end), context, services, output, signal);
+    await runSegment(steps.slice(start, end), context, services, output, signal, control.leaveOnAbort ?? false);
     start = end;
   }
   return context;
 }
 
-async function runSegment<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, signal: AbortSignal): Promise<void> {
+async function runSegment<C extends object>(steps: readonly Step<C>[], context: C, services: Services, output: RunnerOutput, signal: AbortSignal, leaveOnAbort: boolean): Promise<void> {
   const prefix = output.label ? `${output.label}: ` : '';
   const list = new Listr<C>(
     steps.map((step) => ({
@@ -71,7 +86,7 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
         try {
           if (signal.aborted) throw interruption(signal);
           const running = step.run(context, { services, progress, signal });
-          await (step.stopsOnAbort ? running : untilAborted(running, signal));
+          await (leaveOnAbort && !step.stopsOnAbort ? untilAborted(running, signal) : running);
           if (signal.aborted) throw interruption(signal);
         } catch (cause) {
           // Whatever a step threw once the run was interrupted (an AbortError, a cut stream) is the interruption.

@@ -7,8 +7,8 @@ export interface StepTools {
   /** Progress of the step's long transfer (bytes and speed on the progress line). */
   progress: ProgressSink;
   /**
-   * Aborts when the user interrupts the run (SIGINT, SIGTERM). A step that stops on it, and undoes
-   * what it must, says so with `stopsOnAbort`; the runner then waits for it to finish.
+   * Aborts when the user interrupts the run (SIGINT, SIGTERM). A step that may take long should
+   * stop on it (and undo what it must) and say so with `stopsOnAbort`.
    */
   signal: AbortSignal;
 }
@@ -35,8 +35,8 @@ export interface Step<C> {
   declined?(context: C): void;
   /**
    * The step observes `tools.signal` and settles soon after it aborts, having undone its work: the
-   * runner waits for it. Other steps are left behind when the run is interrupted (their work is
-   * resumable: a rerun finds it again), so that an interruption never waits on a slow server.
+   * runner always waits for it. Other steps are waited for too, unless the pipeline runs with
+   * `leaveOnAbort` (push: a rerun finds all it wrote), which leaves them behind at once.
    */
   stopsOnAbort?: boolean;
   run(context: C, tools: StepTools): Promise<void>;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli, startCli } from '../support/cli.ts';
 import { openDrafts, versionsOf } from '../support/emulator-state.ts';
-import { buildTestImage, removeImages } from '../support/images.ts';
+import { buildTestImage, imageId, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/interrupt-${process.pid}`;
 const TITLE = `Docker image ${NAME}`;
@@ -141,5 +141,30 @@ describe('spools of dead runs', () => {
     held.release();
     expect(spools(tmp)).toEqual([]);
     await rm(tmp, { recursive: true, force: true });
+  });
+});
+
+describe('an interrupted pull', () => {
+  it('stops on SIGINT during the download, exits 130 and leaves the engine without the image', async () => {
+    // A name of its own: the push above leaves a draft of 2.0, which a concept's next tag may not take over.
+    const reference = `${NAME}-pull:1.0`;
+    built.push(reference);
+    await buildTestImage(reference);
+    const pushed = await runCli(args('push', reference, '-y', '--json', '--no-lock'), { cwd: project, env: { ZENODO_TOKEN: zenodo.token } });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    await removeImages(reference);
+
+    const held = zenodo.faults.hold({ method: 'GET', path: /^\/api\/records\/[^/]+\/files\/[^/]+\/content$/ });
+    const { child, done } = startCli(args('pull', pushed.json[0].doi), { cwd: project });
+    await held.arrived;
+    child.kill('SIGINT');
+    // The answer comes after the signal: whatever the load did with it is undone before the exit.
+    held.release();
+    const run = await done;
+
+    expect(run.code, run.stderr).toBe(130);
+    expect(run.stderr).toMatch(/Interrupted by SIGINT\. \[INTERRUPTED; step load\]/);
+    expect(run.stdout).toBe('');
+    expect(await imageId(reference)).toBeUndefined();
   });
 });
