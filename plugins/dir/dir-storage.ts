@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { link, lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
+  asFileSystemError,
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
@@ -20,6 +21,7 @@ import {
   type UploadSource,
   type VersionRequest,
 } from '../../src/plugin-api.ts';
+import { checkArchiveFolder, damagedRecord, isPlainName, readPlainFile, requireRealFolder, streamPlainFile, symlinkRefused, tempBeside } from './archive-files.ts';
 import { type StoredRecord, toArchived } from './stored-record.ts';
 
 /**
@@ -28,6 +30,7 @@ import { type StoredRecord, toArchived } from './stored-record.ts';
  *   drafts/<id>/record.json, <files>   unpublished drafts
  *   records/<id>/record.json, <files>  published versions (a draft folder renamed in one step)
  * record.json has the shape of a Zenodo record (files with key, size, md5 checksum; metadata; notes).
+ * Its content is checked when read (file keys are plain names), and no symlink is followed.
  */
 export class DirStorage implements StorageBackend {
   /** The archive folder. */
@@ -35,6 +38,10 @@ export class DirStorage implements StorageBackend {
 
   constructor(root: string) {
     this.location = root;
+  }
+
+  check(): Promise<void> {
+    return checkArchiveFolder(this.location);
   }
 
   async locate(request: VersionRequest): Promise<Located> {
@@ -52,11 +59,28 @@ export class DirStorage implements StorageBackend {
     const sameTag = concept.filter((r) => r.metadata.version === request.tag);
     const published = sameTag.find((r) => r.submitted);
     if (published) return { kind: 'published', record: toArchived(published, this.location) };
+    // The concept's draft: this tag's, else another tag's (the core refuses to take that one over).
     const draft = sameTag[0] ?? concept.find((r) => !r.submitted);
     if (draft) return { kind: 'draft', record: toArchived(draft, this.location) };
     const latest = concept.filter((r) => r.submitted).sort((a, b) => b.id - a.id)[0];
     if (latest) return { kind: 'new-version', concept: toArchived(latest, this.location) };
     return { kind: 'new' };
+  }
+
+  async findPublished(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined> {
+    // The folder itself, read again: no index, so what another run published is there at once.
+    const all = await this.#all();
+    const current = draft && all.find((r) => String(r.id) === draft.recordId);
+    if (current?.submitted) return toArchived(current, this.location);
+    const concept = draft?.conceptRecId ?? request.conceptRecId;
+    const other = all.find(
+      (r) =>
+        r.submitted &&
+        r.metadata.version === request.tag &&
+        String(r.id) !== draft?.recordId &&
+        (r.conceptrecid === concept || (!request.conceptRecId && r.title === request.title)),
+    );
+    return other && toArchived(other, this.location);
   }
 
   async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
@@ -65,21 +89,26 @@ export class DirStorage implements StorageBackend {
     let action: Draft['action'];
     if (located.kind === 'draft') {
       stored = await this.#read('drafts', located.record.recordId);
+      await options.adopt?.(toArchived(stored, this.location));
       action = 'resumed';
     } else if (located.kind === 'new-version') {
       const previous = await this.#read('records', located.concept.recordId);
       stored = this.#fresh(await this.#claimId(), previous.conceptrecid);
-      await mkdir(this.#dir('drafts', stored.id), { recursive: true });
+      const folder = this.#dir('drafts', stored.id);
+      await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
       // Like Zenodo, a new version inherits the previous files, except the image archive.
       for (const file of previous.files.filter((f) => !isImageArchiveKey(f.key))) {
-        await link(path.join(this.#dir('records', previous.id), file.key), path.join(this.#dir('drafts', stored.id), file.key));
+        const from = path.join(this.#dir('records', previous.id), file.key);
+        if (!(await lstat(from)).isFile()) throw symlinkRefused(from);
+        await this.#fs(folder, 'link the previous version\'s files', () => link(from, path.join(folder, file.key)));
         stored.files.push(file);
       }
       action = 'new-version';
     } else if (located.kind === 'new') {
       const concept = await this.#claimId();
       stored = this.#fresh(await this.#claimId(), String(concept));
-      await mkdir(this.#dir('drafts', stored.id), { recursive: true });
+      const folder = this.#dir('drafts', stored.id);
+      await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
       action = 'created';
     } else {
       throw new DonodoError('DRAFT_PUBLISHED', `Version ${request.tag} of ${request.name} is already published.`, {
@@ -87,6 +116,7 @@ export class DirStorage implements StorageBackend {
       });
     }
     for (const file of stored.files.filter((f) => isImageArchiveKey(f.key) && !(keep && f.key === keep.key && f.checksum === `md5:${keep.md5}`))) {
+      // The key is a plain name (checked when record.json was read): this stays inside the draft folder.
       await rm(path.join(this.#dir('drafts', stored.id), file.key), { force: true });
       stored.files = stored.files.filter((f) => f !== file);
     }
@@ -97,14 +127,23 @@ export class DirStorage implements StorageBackend {
   }
 
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
+    if (!isPlainName(source.key)) throw damagedRecord(source.key, 'the file to store has no plain file name');
     const stored = await this.#read('drafts', draft.record.recordId);
     const folder = this.#dir('drafts', stored.id);
-    const partial = path.join(folder, `.${source.key}.partial`);
+    const target = path.join(folder, source.key);
+    const partial = tempBeside(target, 'partial');
     const measure = new MeasuringStream({ progress });
     progress.total(source.size);
-    await pipeline(source.open(), measure, createWriteStream(partial));
+    try {
+      // 'wx': a name nobody else uses, never a file (or link) someone put there.
+      await pipeline(source.open(), measure, createWriteStream(partial, { flags: 'wx' }));
+      await rename(partial, target);
+    } catch (cause) {
+      // A full disk must not leave half an archive behind.
+      await rm(partial, { force: true });
+      throw asFileSystemError(cause, folder, `store ${source.key}`, { needed: source.size });
+    }
     const { size, md5 } = measure.result();
-    await rename(partial, path.join(folder, source.key));
     stored.files = stored.files.filter((f) => f.key !== source.key);
     stored.files.push({ id: randomUUID(), key: source.key, size, checksum: `md5:${md5}` });
     await this.#write(stored);
@@ -121,8 +160,11 @@ export class DirStorage implements StorageBackend {
     stored.state = 'done';
     stored.modified = new Date().toISOString();
     await this.#write(stored);
-    await mkdir(path.join(this.location, 'records'), { recursive: true });
-    await rename(this.#dir('drafts', stored.id), this.#dir('records', stored.id));
+    const records = path.join(this.location, 'records');
+    await this.#fs(records, 'publish the draft', async () => {
+      await mkdir(records, { recursive: true });
+      await rename(this.#dir('drafts', stored.id), this.#dir('records', stored.id));
+    });
     return toArchived(stored, this.location);
   }
 
@@ -153,9 +195,11 @@ export class DirStorage implements StorageBackend {
   }
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
-    const file_ = path.join(this.#dir('records', Number(record.recordId)), path.basename(file.key));
-    progress.total((await stat(file_)).size);
-    return MeasuringStream.of(createReadStream(file_), { progress });
+    const folder = this.#dir('records', Number(record.recordId));
+    if (!isPlainName(file.key)) throw damagedRecord(path.join(folder, 'record.json'), `the file key ${JSON.stringify(file.key)} is not a plain file name`);
+    const { stream, size } = await streamPlainFile(path.join(folder, file.key));
+    progress.total(size);
+    return MeasuringStream.of(stream, { progress });
   }
 
   #fresh(id: number, conceptrecid: string): StoredRecord {
@@ -166,31 +210,65 @@ export class DirStorage implements StorageBackend {
   /** Claim the next free id: ids are shared by concepts and versions, as on Zenodo. */
   async #claimId(): Promise<number> {
     const ids = path.join(this.location, 'ids');
-    await mkdir(ids, { recursive: true });
-    let next = (await readdir(ids)).map(Number).filter(Number.isInteger).reduce((a, b) => Math.max(a, b), 0) + 1;
-    for (;;) {
-      try {
-        await mkdir(path.join(ids, String(next)));
-        return next;
-      } catch (cause) {
-        if ((cause as { code?: string }).code !== 'EEXIST') throw cause;
-        next += 1;
+    return this.#fs(ids, 'claim a record id', async () => {
+      await mkdir(ids, { recursive: true });
+      let next = (await readdir(ids)).map(Number).filter(Number.isInteger).reduce((a, b) => Math.max(a, b), 0) + 1;
+      for (;;) {
+        try {
+          await mkdir(path.join(ids, String(next)));
+          return next;
+        } catch (cause) {
+          if ((cause as { code?: string }).code !== 'EEXIST') throw cause;
+          next += 1;
+        }
       }
-    }
+    });
   }
 
   #dir(area: 'drafts' | 'records', id: number | string): string {
     return path.join(this.location, area, String(id));
   }
 
+  /** A record.json, checked: a real folder, a plain file, file keys that are plain names. */
   async #read(area: 'drafts' | 'records', id: number | string): Promise<StoredRecord> {
-    return JSON.parse(await readFile(path.join(this.#dir(area, id), 'record.json'), 'utf8')) as StoredRecord;
+    const folder = this.#dir(area, id);
+    await requireRealFolder(folder);
+    const file = path.join(folder, 'record.json');
+    let stored: StoredRecord;
+    try {
+      stored = JSON.parse(await readPlainFile(file)) as StoredRecord;
+    } catch (cause) {
+      if (cause instanceof DonodoError || (cause as { code?: string }).code) throw cause;
+      throw damagedRecord(file, 'it is not valid JSON');
+    }
+    if (!stored || typeof stored !== 'object' || String(stored.id) !== String(id) || !Array.isArray(stored.files) || typeof stored.metadata !== 'object' || stored.metadata === null) {
+      throw damagedRecord(file, 'it is not a record of this folder');
+    }
+    const bad = stored.files.find((f) => !isPlainName(f?.key));
+    if (bad) throw damagedRecord(file, `the file key ${JSON.stringify(bad?.key)} is not a plain file name`);
+    return stored;
   }
 
   async #write(stored: StoredRecord): Promise<void> {
     const file = path.join(this.#dir('drafts', stored.id), 'record.json');
-    await writeFile(`${file}.tmp`, JSON.stringify(stored, null, 2) + '\n');
-    await rename(`${file}.tmp`, file);
+    // A unique temporary name: a run that died mid-write (full disk) leaves nothing that blocks the next.
+    const temp = tempBeside(file, 'tmp');
+    try {
+      await writeFile(temp, JSON.stringify(stored, null, 2) + '\n', { flag: 'wx' });
+      await rename(temp, file);
+    } catch (cause) {
+      await rm(temp, { force: true });
+      throw asFileSystemError(cause, file, 'write the draft record');
+    }
+  }
+
+  /** File system refusals (full disk, permissions, read-only) become errors that name the path. */
+  async #fs<T>(where: string, action: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (cause) {
+      throw asFileSystemError(cause, where, action);
+    }
   }
 
   async #all(): Promise<StoredRecord[]> {
@@ -199,14 +277,17 @@ export class DirStorage implements StorageBackend {
       let ids: string[];
       try {
         ids = await readdir(path.join(this.location, area));
-      } catch {
-        continue;
+      } catch (cause) {
+        if ((cause as { code?: string }).code === 'ENOENT') continue;
+        throw asFileSystemError(cause, path.join(this.location, area), 'read the archive folder');
       }
       for (const id of ids) {
         try {
           out.push(await this.#read(area, id));
-        } catch {
-          // A folder without a readable record.json is a draft being created; skip it.
+        } catch (cause) {
+          // A folder without record.json yet is a draft being created; anything else is refused.
+          if ((cause as { code?: string }).code === 'ENOENT') continue;
+          throw asFileSystemError(cause, path.join(this.location, area, id), 'read the archive record');
         }
       }
     }
