@@ -3,7 +3,7 @@ import type { LoadedConfig, PluginChoice } from './config/config.ts';
 import { Compressor } from './contracts/compressor.ts';
 import { ImageSource, type ImageEngine } from './contracts/image-source.ts';
 import { MetadataProviders, type MetadataProvider } from './contracts/metadata-provider.ts';
-import type { PluginDeps, PluginKind } from './contracts/plugin.ts';
+import type { OptionSource, PluginDeps, PluginKind } from './contracts/plugin.ts';
 import { StorageBackend } from './contracts/storage-backend.ts';
 import { errors } from './errors/catalogue.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
@@ -16,6 +16,11 @@ export interface Overrides {
   names?: Partial<Record<PluginKind, string>>;
   /** Plugin options given as flags, by plugin kind/name (`--dir` → dir's `path`). */
   options?: Array<{ kind: PluginKind; plugin: string; flag: string; option: string; value: unknown }>;
+  /**
+   * The user lets configuration files choose where credentials go (`--trust-config-url`; also
+   * `DONODO_TRUST_CONFIG_URL=1` in the environment). Plugins see it in `deps.optionSources`.
+   */
+  trustConfigUrls?: boolean;
 }
 
 const Config = Symbol.for('donodo.Config');
@@ -23,7 +28,9 @@ const Deps = Symbol.for('donodo.PluginDeps');
 const Host = Symbol.for('donodo.PluginHost');
 const Choices = Symbol.for('donodo.Choices');
 
-type ChoiceMap = Record<Exclude<PluginKind, 'metadata'>, PluginChoice> & { metadata: PluginChoice[] };
+/** A plugin choice with where each of its options came from (handed to the plugin as `deps.optionSources`). */
+type Choice = { name: string; options: Record<string, unknown>; sources: Record<string, OptionSource> };
+type ChoiceMap = Record<Exclude<PluginKind, 'metadata'>, Choice> & { metadata: Choice[] };
 
 /** Load the plugins the configuration names: built-ins plus its third-party modules. */
 export async function createPluginHost(loaded: LoadedConfig): Promise<PluginHost> {
@@ -42,30 +49,42 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   container.bind(Config).toConstantValue(loaded);
   container.bind(Deps).toConstantValue(deps);
   container.bind(Host).toConstantValue(host);
-  container.bind(Choices).toConstantValue(chooseAll(loaded, host, overrides));
+  const trusted = overrides.trustConfigUrls === true || /^(1|true)$/i.test(deps.env.DONODO_TRUST_CONFIG_URL ?? '');
+  container.bind(Choices).toConstantValue(chooseAll(loaded, host, overrides, trusted));
 
   const single = <K extends Exclude<PluginKind, 'metadata'>>(kind: K) =>
-    (h: PluginHost, c: ChoiceMap, d: PluginDeps) => h.create(kind, c[kind].name, c[kind].options ?? {}, d);
+    (h: PluginHost, c: ChoiceMap, d: PluginDeps) => h.create(kind, c[kind].name, c[kind].options, { ...d, optionSources: c[kind].sources });
   container.bind(ImageSource).toResolvedValue(single('image-source'), [Host, Choices, Deps]).inSingletonScope();
   container.bind(StorageBackend).toResolvedValue(single('storage'), [Host, Choices, Deps]).inSingletonScope();
   container.bind(Compressor).toResolvedValue(single('compressor'), [Host, Choices, Deps]).inSingletonScope();
   container
     .bind(MetadataProviders)
     .toResolvedValue(
-      (h: PluginHost, c: ChoiceMap, d: PluginDeps) => Promise.all(c.metadata.map((m) => h.create('metadata', m.name, m.options ?? {}, d))),
+      (h: PluginHost, c: ChoiceMap, d: PluginDeps) => Promise.all(c.metadata.map((m) => h.create('metadata', m.name, m.options, { ...d, optionSources: m.sources }))),
       [Host, Choices, Deps],
     )
     .inSingletonScope();
 
   const choices = container.get<ChoiceMap>(Choices);
   const variants = new Map<string, Promise<StorageBackend>>();
+  // A repository entry's storage options go over the configured ones; flags still win over both.
+  // Each option keeps its source, so that the plugin judges a repository's URL as one from the file.
   const storageWith = (options: Record<string, unknown>) => {
+    const setting = repositorySetting(loaded, options);
+    const source: OptionSource = setting ? { from: 'config', file: loaded.file, setting, trusted } : { from: 'caller' };
     const merged = { ...choices.storage.options, ...options };
-    const key = JSON.stringify(merged);
-    if (!variants.has(key)) variants.set(key, host.create('storage', choices.storage.name, merged, deps));
+    const sources = { ...choices.storage.sources, ...Object.fromEntries(Object.keys(options).map((name) => [name, source])) };
+    for (const [name, given] of Object.entries(choices.storage.sources)) {
+      if (given.from !== 'flag') continue;
+      merged[name] = choices.storage.options[name];
+      sources[name] = given;
+    }
+    const key = JSON.stringify([merged, sources]);
+    if (!variants.has(key)) variants.set(key, host.create('storage', choices.storage.name, merged, { ...deps, optionSources: sources }));
     return variants.get(key)!;
   };
 
+  const engine = await container.getAsync<ImageEngine>(ImageSource);
   return {
     source: engine,
     target: engine,
@@ -77,23 +96,28 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   };
 }
 
-function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides): ChoiceMap {
+function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides, trusted: boolean): ChoiceMap {
   const { config } = loaded;
-  const choose = (kind: Exclude<PluginKind, 'metadata'>, configured?: PluginChoice): PluginChoice => {
+  const fromConfig = (setting: string, options: Record<string, unknown> = {}): Choice['sources'] =>
+    Object.fromEntries(Object.keys(options).map((name) => [name, { from: 'config', file: loaded.file, setting, trusted } satisfies OptionSource]));
+  const choose = (kind: Exclude<PluginKind, 'metadata'>, setting: string, configured?: PluginChoice): Choice => {
     const name = overrides.names?.[kind] ?? configured?.name ?? host.list(kind)[0]?.name;
     if (!name) throw errors.pluginUnknown(kind, '(default)', []);
     host.get(kind, name); // unknown names fail here, before anything runs
     const options = { ...(configured?.name === name ? configured.options : {}) };
+    const sources = fromConfig(`${setting}.options`, options);
     for (const flag of overrides.options ?? []) {
-  const engine = await container.getAsync<ImageEngine>(ImageSource);
       if (flag.kind !== kind) continue;
       if (flag.plugin !== name) throw errors.pluginCliOption(flag.flag, kind, name);
       options[flag.option] = flag.value;
+      sources[flag.option] = { from: 'flag', flag: flag.flag };
     }
-    return { name, options };
+    return { name, options, sources };
   };
-  const metadata = (config.metadata ?? host.list('metadata').map((p) => p.name)).map((entry) =>
-    typeof entry === 'string' ? { name: entry, options: {} } : entry,
+  const metadata: Choice[] = (config.metadata ?? host.list('metadata').map((p) => p.name)).map((entry, index) =>
+    typeof entry === 'string'
+      ? { name: entry, options: {}, sources: {} }
+      : { name: entry.name, options: { ...entry.options }, sources: fromConfig(`metadata[${index}].options`, entry.options) },
   );
   for (const entry of metadata) host.get('metadata', entry.name);
   for (const flag of overrides.options ?? []) {
@@ -101,11 +125,24 @@ function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides)
     const entry = metadata.find((m) => m.name === flag.plugin);
     if (!entry) throw errors.pluginCliOption(flag.flag, 'metadata plugin list', metadata.map((m) => m.name).join(', '));
     entry.options = { ...entry.options, [flag.option]: flag.value };
+    entry.sources = { ...entry.sources, [flag.option]: { from: 'flag', flag: flag.flag } };
   }
   return {
-    'image-source': choose('image-source', config.source),
-    storage: choose('storage', config.storage),
-    compressor: choose('compressor', config.compressor),
+    'image-source': choose('image-source', 'source', config.source),
+    storage: choose('storage', 'storage', config.storage),
+    compressor: choose('compressor', 'compressor', config.compressor),
     metadata,
   };
+}
+
+/**
+ * The `repositories` setting that holds these storage options, if they are a configuration
+ * file's (the same object, or an equal one); undefined when a program chose them itself.
+ */
+function repositorySetting(loaded: LoadedConfig, options: Record<string, unknown>): string | undefined {
+  const entries = Object.entries(loaded.config.repositories ?? {});
+  const match =
+    entries.find(([, repository]) => repository.storage?.options === options) ??
+    entries.find(([, repository]) => repository.storage?.options && JSON.stringify(repository.storage.options) === JSON.stringify(options));
+  return match ? `repositories[${JSON.stringify(match[0])}].storage.options` : undefined;
 }

@@ -28,6 +28,35 @@ export interface Logger {
   warn(message: string): void;
 }
 
+/**
+ * Where one option given to a plugin came from. A value chosen by the user on the command line
+ * (or by a program calling donodo) is the user's own word; a value from a configuration file may
+ * come from a repository the user merely cloned, so a plugin that sends credentials somewhere
+ * can ask for more before it honours such a value (the zenodo plugin does, for its `url`).
+ */
+export type OptionSource =
+  | {
+      from: 'flag';
+      /** The flag, e.g. `--zenodo-url`. */
+      flag: string;
+    }
+  | {
+      from: 'config';
+      /** The configuration file, when there is one. */
+      file?: string;
+      /** The setting that holds the option, e.g. `repositories["**"].storage.options`. */
+      setting: string;
+      /**
+       * The user consented to let configuration files choose where credentials go
+       * (`--trust-config-url` or `DONODO_TRUST_CONFIG_URL=1`).
+       */
+      trusted: boolean;
+    }
+  | {
+      /** A program using donodo's API chose it (e.g. storage options of its own per image). */
+      from: 'caller';
+    };
+
 /** What donodo hands a plugin when it creates it. */
 export interface PluginDeps {
   /** donodo's version, e.g. `0.1.0`. */
@@ -43,6 +72,12 @@ export interface PluginDeps {
   addSecret(value: string): void;
   /** Whether the user may be asked questions (a terminal is attached and no `--json`). */
   interactive: boolean;
+  /**
+   * Where each option given to `create` came from, by option name; options not listed were not
+   * set (defaults). donodo always fills it; it is absent only when a program calls `create`
+   * itself, and then every option is that program's own.
+   */
+  optionSources?: Readonly<Record<string, OptionSource>>;
 }
 
 /**
