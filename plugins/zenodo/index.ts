@@ -20,7 +20,12 @@ const plugin: DonodoPlugin<'storage', ZenodoOptions> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      url: { type: 'string', format: 'uri', description: 'API base of a Zenodo-compatible service, e.g. http://127.0.0.1:5000/api. Default: https://zenodo.org/api.' },
+      url: {
+        type: 'string',
+        format: 'uri',
+        description:
+          'API base of a Zenodo-compatible service, e.g. http://127.0.0.1:5000/api. Default: https://zenodo.org/api. From a configuration file, a host other than zenodo.org and sandbox.zenodo.org needs --trust-config-url (or DONODO_TRUST_CONFIG_URL=1); plain http only to this machine.',
+      },
       sandbox: { type: 'boolean', default: false, description: 'Use https://sandbox.zenodo.org/api and prefer ZENODO_SANDBOX_TOKEN.' },
       retries: { type: 'integer', minimum: 0, maximum: 20, default: 5, description: 'Retries of a failed request (429, 5xx, timeouts, dropped connections).' },
       timeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Time to wait for an answer to an API call (not for transfers).' },
@@ -29,10 +34,10 @@ const plugin: DonodoPlugin<'storage', ZenodoOptions> = {
   },
   cliOptions: [
     { flags: '--sandbox', option: 'sandbox', description: 'use sandbox.zenodo.org (token: ZENODO_SANDBOX_TOKEN, else ZENODO_TOKEN)' },
-    { flags: '--zenodo-url <url>', option: 'url', description: 'API base of a Zenodo-compatible service' },
+    { flags: '--zenodo-url <url>', option: 'url', description: 'API base of a Zenodo-compatible service (or DONODO_ZENODO_URL); https, or http to this machine' },
   ],
   create(options, deps) {
-    const endpoint = resolveEndpoint(options, deps.env);
+    const endpoint = resolveEndpoint(options, deps.env, deps.optionSources);
     if (endpoint.token) deps.addSecret(endpoint.token);
     const http = new ZenodoHttp(endpoint, {
       userAgent: deps.userAgent,

@@ -8,7 +8,7 @@ import type { PluginHost } from '../plugins/plugin-host.ts';
 export interface Invocation {
   command: 'push' | 'pull';
   args: string[];
-  global: { config?: string; storage?: string; json?: boolean; debug?: boolean };
+  global: { config?: string; storage?: string; json?: boolean; debug?: boolean; trustConfigUrl?: boolean };
   options: Record<string, unknown>;
   overrides: Overrides;
 }
@@ -39,6 +39,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--storage <name>', `storage backend: ${host.list('storage').map((p) => p.name).join(', ')}`)
     .option('--json', 'print one JSON object per image on stdout, nothing else')
     .option('--debug', 'print details and stack traces on stderr (secrets masked)')
+    .option('--trust-config-url', 'let the configuration file send the token to a host other than zenodo.org and its sandbox (or DONODO_TRUST_CONFIG_URL=1)')
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => process.stdout.write(s), writeErr: (s) => process.stderr.write(s) })
@@ -65,9 +66,9 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .description('restore an archived image into Docker, and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
     .addHelpText('after', EXAMPLES_PULL);
 
-    .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
   for (const command of [push, pull]) {
     for (const flag of pluginFlags) command.addOption(flag.option);
     command.action((...received: unknown[]) => {
@@ -76,6 +77,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
       const overrides: Overrides = { names: {}, options: [] };
       const global = program.opts() as Invocation['global'];
       if (global.storage) overrides.names!.storage = global.storage;
+      if (global.trustConfigUrl) overrides.trustConfigUrls = true;
       for (const flag of pluginFlags) {
         const value = options[flag.option.attributeName()];
         if (value !== undefined) overrides.options!.push({ kind: flag.kind, plugin: flag.plugin, flag: flag.option.long!, option: flag.target, value });
