@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { askYesNo } from './cli/ask.ts';
 import { Interruption } from './cli/interruption.ts';
-import { buildProgram, configFlag, type Invocation } from './cli/program.ts';
+import { asksForHelpOrVersion, buildProgram, configFlag, type Invocation } from './cli/program.ts';
 import { pushCommand } from './cli/push-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
@@ -26,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
   const stderr = masker.guard(process.stderr);
   const out = (text: string) => void stdout.write(text);
   const err = (text: string) => void stderr.write(text);
+  // Help and the version load neither the configuration nor its plugins: a package.json or
+  // donodo.config.json above the working directory (a cloned repository's) may name plugin code,
+  // and asking for help must not run it. The built-in plugins' flags still show.
+  if (asksForHelpOrVersion(argv)) return runProgram(new PluginHost(builtinPlugins), argv, async () => 0);
   const wantsJson = argv.includes('--json');
   const debugOn = argv.includes('--debug');
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !wantsJson);

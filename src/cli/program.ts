@@ -111,6 +111,16 @@ function positiveInt(value: string, flag: string): number {
   return n;
 }
 
+/**
+ * Whether the command line asks only for help or the version (`--help`, `-h`, `help`, `--version`,
+ * `-V`): those run without the configuration and its plugins (see cli.ts).
+ */
+export function asksForHelpOrVersion(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end === -1 ? argv : argv.slice(0, end);
+  return args[0] === 'help' || args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V');
+}
+
 /** The value of `--config`/`-c` in raw arguments, needed before the full parse (plugins add flags). */
 export function configFlag(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
