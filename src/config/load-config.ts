@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { errors } from '../errors/catalogue.ts';
+import { fileSystemError } from '../errors/fs-error.ts';
 import { readSchema } from '../package-info.ts';
 import { validateAgainst } from '../schema/validator.ts';
 import type { DonodoConfig, LoadedConfig } from './config.ts';
@@ -36,15 +37,19 @@ export async function loadConfig(options: { file?: string; cwd: string }): Promi
     if (options.file) {
       const file = path.resolve(options.cwd, options.file);
       await readFile(file).catch((cause: unknown) => {
-        throw errors.configNotFound(options.file!, cause);
+        // A missing file is a wrong --config; a refusal (permissions) says which and what to do.
+        const code = (cause as { code?: unknown })?.code;
+        throw (code !== 'ENOENT' && fileSystemError(cause, file, 'read the configuration')) || errors.configNotFound(options.file!, cause);
       });
       result = await explorer.load(file);
     } else {
       result = await explorer.search(options.cwd);
     }
   } catch (cause) {
-    if (cause instanceof Error && 'code' in cause && cause.code === 'CONFIG_NOT_FOUND') throw cause;
-    throw errors.configSyntax(shownName, cause);
+    if (cause instanceof Error && 'code' in cause && typeof cause.code === 'string' && (cause.code === 'CONFIG_NOT_FOUND' || cause.code.startsWith('FS_'))) throw cause;
+    // A file found on the way up that cannot be read is not a syntax error: name it and the refusal.
+    const refused = fileSystemError(cause, String((cause as { path?: unknown })?.path ?? options.file ?? options.cwd), 'read the configuration');
+    throw refused ?? errors.configSyntax(shownName, cause);
   }
   if (!result) return { config: {}, baseDir: options.cwd };
   const config = (result.isEmpty ? {} : result.config) as DonodoConfig;

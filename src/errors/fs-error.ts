@@ -2,7 +2,7 @@ import { formatBytes } from '../output/format.ts';
 import { DonodoError } from './donodo-error.ts';
 
 /** What a file system refusal means for the user, by errno code. */
-const REFUSALS: Record<string, { what: string; hint: (path: string, needed?: string) => string }> = {
+const REFUSALS: Record<string, { what: string; hint: (path: string, needed: string | undefined, action: string) => string }> = {
   ENOSPC: {
     what: 'the disk is full',
     hint: (path, needed) =>
@@ -12,7 +12,7 @@ const REFUSALS: Record<string, { what: string; hint: (path: string, needed?: str
     what: 'the disk quota is used up',
     hint: (path, needed) => `Free space in your quota on ${path}${needed ? ` (${needed})` : ''}, or use another folder.`,
   },
-  EACCES: { what: 'permission denied', hint: (path) => `Give yourself write access to ${path}, or use another folder.` },
+  EACCES: { what: 'permission denied', hint: (path, _needed, action) => `Give yourself the permission to ${action} at ${path}, or use another path.` },
   EPERM: { what: 'the operation is not permitted', hint: (path) => `Check the permissions of ${path}, or use another folder.` },
   EROFS: { what: 'the file system is read-only', hint: (path) => `${path} is on a read-only file system; use a writable folder.` },
   ENOTDIR: { what: 'a part of the path is not a folder', hint: (path) => `Check ${path}: one of its parents is a file.` },
@@ -44,7 +44,7 @@ export function fileSystemError(cause: unknown, path: string, action: string, op
   const refusal = REFUSALS[code];
   if (!refusal) return undefined;
   return new DonodoError(`FS_${code}`, `Could not ${action} at ${path}: ${refusal.what} (${code}).`, {
-    hint: refusal.hint(path, spaceText(options)),
+    hint: refusal.hint(path, spaceText(options), action),
     cause,
   });
 }

@@ -4,7 +4,7 @@
  * without CAP_DAC_OVERRIDE, for which mode bits count), through the real CLI.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +52,9 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
+/** Runs the CLI as root without CAP_DAC_OVERRIDE: mode bits count, as for any user. */
+const WITHOUT_OVERRIDE = ['setpriv', '--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'];
+
 describe('the spool folder refuses the archive', () => {
   it('a full disk: the error names the archive\'s path and the space needed, exit 1, nothing sent to Zenodo, nothing left', async () => {
     await withTmpfs('size=1m', async (tmp) => {
@@ -69,11 +72,10 @@ describe('the spool folder refuses the archive', () => {
     const tmp = path.join(scratch, 'no-write');
     await mkdir(tmp);
     await chmod(tmp, 0o555);
-    // Root may write anywhere; without CAP_DAC_OVERRIDE the folder's mode counts, as for any user.
-    const result = await pushWithSpoolIn(tmp, { wrap: ['setpriv', '--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'] });
+    const result = await pushWithSpoolIn(tmp, { wrap: WITHOUT_OVERRIDE });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain(`Could not create the spool folder for the archive at ${tmp}: permission denied (EACCES). [FS_EACCES; step export]`);
-    expect(result.stderr).toContain(`Give yourself write access to ${tmp}, or use another folder.`);
+    expect(result.stderr).toContain(`Give yourself the permission to create the spool folder for the archive at ${tmp}, or use another path.`);
     expect(result.writes).toEqual([]);
   });
 
@@ -84,5 +86,17 @@ describe('the spool folder refuses the archive', () => {
       expect(result.stderr).toContain(`Could not create the spool folder for the archive at ${tmp}: the file system is read-only (EROFS). [FS_EROFS; step export]`);
       expect(result.writes).toEqual([]);
     });
+  });
+});
+
+describe('a configuration file that cannot be read', () => {
+  it('names the file and the refusal (EACCES), not a missing file, exit 1', async () => {
+    const file = path.join(scratch, 'donodo.config.json');
+    await writeFile(file, '{}');
+    await chmod(file, 0o000);
+    const result = await runCli(['push', IMAGE, '--config', file], { wrap: WITHOUT_OVERRIDE });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`Could not read the configuration at ${file}: permission denied (EACCES). [FS_EACCES]`);
+    expect(result.stderr).toContain(`Give yourself the permission to read the configuration at ${file}, or use another path.`);
   });
 });
