@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { readCapped } from '../../src/plugin-api.ts';
 
 /** A non-2xx answer to a streamed upload, shaped like ky's HTTPError for the error translation. */
 export class UploadRefused extends Error {
@@ -20,7 +21,7 @@ export class UploadRefused extends Error {
  * was measured to read a 347 MB file into memory ahead of the socket: 430 MB of RSS, against
  * 110 MB here.) Resolves with the parsed JSON answer; a non-2xx answer rejects with UploadRefused.
  */
-export function putStream(url: string, headers: Record<string, string>, body: Readable, signal: AbortSignal): Promise<{ json: unknown; headers: Headers }> {
+export function putStream(url: string, headers: Record<string, string>, body: Readable, signal: AbortSignal, maxAnswerBytes: number, answerTooLarge: () => Error): Promise<{ json: unknown; headers: Headers }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'PUT', headers, signal });
@@ -29,11 +30,8 @@ export function putStream(url: string, headers: Record<string, string>, body: Re
       reject(cause);
     });
     request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
+      readCapped(response, maxAnswerBytes, answerTooLarge).then((buffer) => {
+        const text = buffer.toString('utf8');
         const answerHeaders = new Headers();
         for (const [name, value] of Object.entries(response.headers)) if (typeof value === 'string') answerHeaders.set(name, value);
         let data: unknown = text;
@@ -45,6 +43,9 @@ export function putStream(url: string, headers: Record<string, string>, body: Re
         const status = response.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve({ json: data, headers: answerHeaders });
         else reject(new UploadRefused(status, response.statusMessage ?? '', answerHeaders, data));
+      }, (cause: unknown) => {
+        request.destroy();
+        reject(cause);
       });
       // The server answered before reading everything (a refusal): stop sending.
       if ((response.statusCode ?? 0) >= 300) body.unpipe(request);

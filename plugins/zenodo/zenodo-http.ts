@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import ky, { HTTPError, type KyInstance, type Options } from 'ky';
-import { DonodoError, MeasuringStream, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
-import type { Endpoint } from './endpoint.ts';
+import { DonodoError, MeasuringStream, readResponseCapped, redirectingFetch, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
+import { isSafeTransport, type Endpoint } from './endpoint.ts';
 import { RateLimit } from './rate-limit.ts';
 import { IdleTimeoutError, resumableDownload } from './resumable-download.ts';
 import { putStream, UploadRefused } from './http-put.ts';
@@ -22,6 +22,14 @@ export interface HttpSettings {
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
 /** How long to wait for the answer to an upload once all of it is sent. */
 const ANSWER_AFTER_UPLOAD_MS = 15 * 60_000;
+/**
+ * The largest JSON answer donodo reads. Zenodo's largest legitimate ones are a page of 100
+ * depositions or records (donodo's page size; Zenodo's maximum) with their files: at 100 files
+ * per record (Zenodo's limit) and ~300 bytes a file entry, plus metadata of some kB, that is
+ * 3 to 5 MB at the very worst; typical answers are a few kB. 16 MB is well above any of them, and
+ * small enough that reading and parsing it costs tens of MB, not the gigabytes an endless answer would.
+ */
+export const MAX_JSON_ANSWER_BYTES = 16_000_000;
 
 /**
  * HTTP to one Zenodo. The token goes only in the Authorization header and only to the API's own
@@ -42,6 +50,9 @@ export class ZenodoHttp {
     this.#ky = ky.create({
       headers: { 'user-agent': settings.userAgent, accept: 'application/json' },
       timeout: settings.timeoutMs,
+      // Redirects are followed by donodo, hop by hop: the token never follows one to another
+      // origin, and none may lead from https to plain http, or to plain http off this machine.
+      fetch: redirectingFetch({ check: (next, from) => this.#checkRedirect(next, from) }),
       retry: {
         limit: settings.retries,
         // POST is not idempotent (create, newversion, publish): it is retried only on 429, which Zenodo answers before doing anything.
@@ -72,6 +83,13 @@ export class ZenodoHttp {
     });
   }
 
+  #checkRedirect(next: URL, from: URL): void {
+    if (next.protocol === 'https:' || (from.protocol === 'http:' && isSafeTransport(next))) return;
+    throw new DonodoError('ZENODO_REDIRECT_INSECURE', `${from.origin}${from.pathname} redirected donodo to ${next.origin}${next.pathname}, ${next.protocol === 'http:' ? 'from https to plain http' : `a ${next.protocol} URL`}; donodo does not follow it.`, {
+      hint: 'A Zenodo answer that leaves https could be read or changed on the way. Check --zenodo-url (or the configuration\'s url), or report it to the service.',
+    });
+  }
+
   /** Add the token when the request goes to this Zenodo. */
   #authorize(request: Request): void {
     const header = this.#authorization(request.url);
@@ -85,7 +103,15 @@ export class ZenodoHttp {
 
   /** An API URL from a path below the API base (`deposit/depositions`) or a full link. */
   url(pathOrLink: string): string {
-    return /^https?:\/\//.test(pathOrLink) ? pathOrLink : `${this.endpoint.api}/${pathOrLink.replace(/^\/+/, '')}`;
+    const url = /^https?:\/\//.test(pathOrLink) ? pathOrLink : `${this.endpoint.api}/${pathOrLink.replace(/^\/+/, '')}`;
+    // Links come from Zenodo's answers: one to plain http off this machine is not followed either.
+    const parsed = new URL(url);
+    if (!isSafeTransport(parsed)) {
+      throw new DonodoError('ZENODO_LINK_INSECURE', `Zenodo (${this.endpoint.origin}) gave a link over plain http to another machine (${parsed.origin}${parsed.pathname}); donodo does not follow it.`, {
+        hint: 'Check --zenodo-url (or the configuration\'s url): a Zenodo-compatible service must link to https addresses.',
+      });
+    }
+    return url;
   }
 
   /** A JSON request; failures become DonodoErrors that name `action`. */
@@ -97,7 +123,7 @@ export class ZenodoHttp {
       const response = await this.#ky(url, { method, ...(retry ? { retry } : {}), ...options });
       this.#rateLimit.observe(response.headers);
       if (response.status === 204) return undefined as T;
-      const text = await response.text();
+      const text = await readResponseCapped(response, MAX_JSON_ANSWER_BYTES, () => answerTooLarge(method, url, action));
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (cause) {
       throw translateHttpError(cause, action, this.endpoint);
@@ -149,6 +175,8 @@ export class ZenodoHttp {
           },
           measure,
           controller.signal,
+          MAX_JSON_ANSWER_BYTES,
+          () => answerTooLarge('put', url, action),
         );
         this.#rateLimit.observe(answer.headers);
         return answer.json as BucketFile;
@@ -195,6 +223,15 @@ export class ZenodoHttp {
     });
     return { body, size: Number.isFinite(length) && length > 0 ? length : undefined };
   }
+}
+
+function answerTooLarge(method: string, url: string, action: string): DonodoError {
+  const { pathname, search } = new URL(url);
+  return new DonodoError(
+    'ZENODO_ANSWER_TOO_LARGE',
+    `Zenodo's answer to ${method.toUpperCase()} ${pathname}${search} (to ${action}) is larger than ${MAX_JSON_ANSWER_BYTES / 1e6} MB, donodo's limit for a JSON answer; it stopped reading and closed the connection.`,
+    { hint: 'No Zenodo answer is that large: check that --zenodo-url (or the configuration\'s url) names a Zenodo API, and run with --debug to see the requests.' },
+  );
 }
 
 function isRetryable(error: DonodoError): boolean {

@@ -40,6 +40,18 @@ export const errors = {
       hint: 'Correct each field listed; schemas/config.schema.json describes every setting, and editors complete it when the file names it in "$schema".',
       details,
     }),
+  templateTooLarge: (source: string, capBytes: number) =>
+    new DonodoError('TEMPLATE_TOO_LARGE', `Template "${source}" is larger than ${capBytes / 1e6} MB, donodo's limit for a template; it stopped reading there.`, {
+      hint: 'A template is a JSON object of deposition fields, a few kB; check that this names the template you meant (not, say, an image archive).',
+    }),
+  templateFileUrl: (url: string) =>
+    new DonodoError('TEMPLATE_URL_UNSUPPORTED', `Template "${url}": file:// URLs are not supported; give the path.`, {
+      hint: 'Name the file itself, e.g. --templates ./zenodo_template.json (paths in the configuration are relative to the configuration file).',
+    }),
+  templateRedirectInsecure: (url: string, next: string) =>
+    new DonodoError('TEMPLATE_URL_INSECURE', `Template URL "${url}" redirects to "${next}", which is not https; donodo does not follow it.`, {
+      hint: 'Templates are fetched only over https, so that nobody on the way can change the metadata of a permanent record. Use the final https address, or download the template and name the file.',
+    }),
   pluginUnknown: (kind: string, name: string, known: string[]) =>
     new DonodoError('PLUGIN_UNKNOWN', `No ${kind} plugin is named "${name}".`, {
       hint: `Known ${kind} plugins: ${known.join(', ') || 'none'}. A third-party plugin must be listed in the config's "plugins".`,

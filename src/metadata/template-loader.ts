@@ -1,10 +1,21 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import ky from 'ky';
 import type { TemplatesSetting, TemplateSource } from '../config/config.ts';
 import { DonodoError } from '../errors/donodo-error.ts';
+import { errors } from '../errors/catalogue.ts';
+import { redirectingFetch } from '../http/redirecting-fetch.ts';
 import { userAgent } from '../package-info.ts';
+import { readCapped, readResponseCapped } from '../streams/read-capped.ts';
 import { validateTemplate } from '../templates/index.ts';
+
+/**
+ * The largest template read, from a file or a URL. A template is a few kB of deposition fields
+ * (the original's default is 600 bytes); even a description of a whole paper's length is some
+ * 100 kB. 1 MB is far above any real one, and keeps a wrong file (an image archive, /dev/zero)
+ * from taking all the memory.
+ */
+export const MAX_TEMPLATE_BYTES = 1_000_000;
 
 /** A template ready to render, with where it came from (for messages). */
 export interface LoadedTemplate {
@@ -46,8 +57,9 @@ function checked(loaded: LoadedTemplate): LoadedTemplate {
 async function fromFile(file: string, shown: string): Promise<LoadedTemplate> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = (await readCapped(createReadStream(file), MAX_TEMPLATE_BYTES, () => errors.templateTooLarge(shown, MAX_TEMPLATE_BYTES))).toString('utf8');
   } catch (cause) {
+    if (cause instanceof DonodoError) throw cause;
     throw new DonodoError('TEMPLATE_NOT_FOUND', `Template file "${shown}" could not be read (${(cause as { code?: string }).code ?? cause}).`, {
       hint: 'Paths in the configuration are relative to the configuration file; --templates paths to the working directory.',
       cause,
@@ -57,15 +69,24 @@ async function fromFile(file: string, shown: string): Promise<LoadedTemplate> {
 }
 
 async function fromUrl(url: string): Promise<LoadedTemplate> {
+  if (/^file:/i.test(url)) throw errors.templateFileUrl(url);
   if (!url.toLowerCase().startsWith('https://')) {
     throw new DonodoError('TEMPLATE_URL_INSECURE', `Template URL "${url}" is not https.`, {
       hint: 'Templates are fetched only over https, so that nobody on the way can change the metadata of a permanent record. Use an https:// URL or a local file.',
     });
   }
+  // Every hop stays https: a redirect to http would undo the rule above.
+  const fetch = redirectingFetch({
+    check: (next) => {
+      if (next.protocol !== 'https:') throw errors.templateRedirectInsecure(url, next.href);
+    },
+  });
   let text: string;
   try {
-    text = await ky.get(url, { headers: { 'user-agent': userAgent }, timeout: 30_000, retry: 2 }).text();
+    const response = await ky.get(url, { headers: { 'user-agent': userAgent }, timeout: 30_000, retry: 2, fetch });
+    text = await readResponseCapped(response, MAX_TEMPLATE_BYTES, () => errors.templateTooLarge(url, MAX_TEMPLATE_BYTES));
   } catch (cause) {
+    if (cause instanceof DonodoError) throw cause;
     throw new DonodoError('TEMPLATE_FETCH_FAILED', `Template URL "${url}" could not be fetched: ${(cause as Error).message}`, {
       hint: 'Check the URL and the network, or download the template and name the file instead.',
       cause,

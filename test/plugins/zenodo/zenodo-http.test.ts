@@ -1,29 +1,23 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
 import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
+import { serveLocal, type LocalServer } from '../../support/local-server.ts';
 
 const TOKEN = 'secret-token-0123456789';
-const servers: http.Server[] = [];
+const servers: LocalServer[] = [];
 const noProgress = { total() {}, advance() {}, note() {} };
 
 afterEach(async () => {
-  for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const server of servers.splice(0)) await server.close();
 });
 
 /** A local HTTP server that records what it is sent. */
-async function serve(handler: (req: http.IncomingMessage, res: http.ServerResponse) => void) {
-  const seen: Array<{ url: string; authorization?: string; userAgent?: string }> = [];
-  const server = http.createServer((req, res) => {
-    seen.push({ url: req.url!, authorization: req.headers.authorization, userAgent: req.headers['user-agent'] });
-    handler(req, res);
-  });
+async function serve(handler: Parameters<typeof serveLocal>[0]) {
+  const server = await serveLocal(handler);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return server;
 }
 
 function client(origin: string, warnings: string[] = []) {
@@ -47,10 +41,35 @@ describe('HTTP to Zenodo', () => {
     let text = '';
     for await (const chunk of body) text += chunk;
     expect(text).toBe('bytes');
-    expect(api.seen).toEqual([{ url: '/api/records/1/files/image.tar.gz/content', authorization: `Bearer ${TOKEN}`, userAgent: 'donodo/0.0.0 (+https://example.org)' }]);
+    expect(api.seen).toEqual([{ method: 'GET', url: '/api/records/1/files/image.tar.gz/content', authorization: `Bearer ${TOKEN}`, userAgent: 'donodo/0.0.0 (+https://example.org)' }]);
     expect(storage.seen).toHaveLength(1);
     expect(storage.seen[0]!.authorization).toBeUndefined();
     expect(storage.seen[0]!.url).not.toContain(TOKEN);
+  });
+
+  it('keeps the token on a redirect within Zenodo, which donodo follows itself', async () => {
+    const api = await serve((req, res) => {
+      if (req.url === '/api/records/1') {
+        res.writeHead(301, { location: '/api/records/1/moved' });
+        return void res.end();
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id": 1}');
+    });
+    expect(await client(api.origin).json('get', 'records/1', 'read the record')).toEqual({ id: 1 });
+    expect(api.seen.map((r) => [r.url, r.authorization])).toEqual([
+      ['/api/records/1', `Bearer ${TOKEN}`],
+      ['/api/records/1/moved', `Bearer ${TOKEN}`],
+    ]);
+  });
+
+  it('does not follow a link of an answer that leads over plain http to another machine', async () => {
+    const api = await serve((_req, res) => res.end('{}'));
+    await expect(client(api.origin).json('get', 'http://zenodo.invalid/api/records/1', 'read the record')).rejects.toMatchObject({
+      code: 'ZENODO_LINK_INSECURE',
+      message: expect.stringContaining('gave a link over plain http to another machine (http://zenodo.invalid/api/records/1)'),
+    });
+    expect(api.seen).toEqual([]);
   });
 
   it('waits for the rate-limit window to reset when no request is left in it, and says so', async () => {
