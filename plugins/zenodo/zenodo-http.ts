@@ -85,7 +85,7 @@ export class ZenodoHttp {
 
   #checkRedirect(next: URL, from: URL): void {
     if (next.protocol === 'https:' || (from.protocol === 'http:' && isSafeTransport(next))) return;
-    throw new DonodoError('ZENODO_REDIRECT_INSECURE', `${from.origin}${from.pathname} redirected donodo to ${next.origin}${next.pathname}, ${next.protocol === 'http:' ? 'from https to plain http' : `a ${next.protocol} URL`}; donodo does not follow it.`, {
+    throw new DonodoError('ZENODO_REDIRECT_INSECURE', `${from.origin}${from.pathname} redirected donodo to ${next.origin}${next.pathname}, ${next.protocol !== 'http:' ? `a ${next.protocol} URL` : from.protocol === 'https:' ? 'from https to plain http' : 'plain http to another machine'}; donodo does not follow it.`, {
       hint: 'A Zenodo answer that leaves https could be read or changed on the way. Check --zenodo-url (or the configuration\'s url), or report it to the service.',
     });
   }

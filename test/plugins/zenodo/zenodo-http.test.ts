@@ -72,6 +72,18 @@ describe('HTTP to Zenodo', () => {
     expect(api.seen).toEqual([]);
   });
 
+  it('does not follow a redirect from this machine to plain http on another', async () => {
+    const api = await serve((_req, res) => {
+      res.writeHead(302, { location: 'http://zenodo.invalid/api/records/1' });
+      res.end();
+    });
+    await expect(client(api.origin).json('get', 'records/1', 'read the record')).rejects.toMatchObject({
+      code: 'ZENODO_REDIRECT_INSECURE',
+      message: `${api.origin}/api/records/1 redirected donodo to http://zenodo.invalid/api/records/1, plain http to another machine; donodo does not follow it.`,
+    });
+    expect(api.seen).toHaveLength(1);
+  });
+
   it('waits for the rate-limit window to reset when no request is left in it, and says so', async () => {
     const warnings: string[] = [];
     const api = await serve((_req, res) => {
