@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream, type ReadStream } from 'node:fs';
+import { constants, type ReadStream } from 'node:fs';
 import { lstat, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { asFileSystemError, DonodoError } from '../../src/plugin-api.ts';
@@ -41,7 +41,8 @@ export async function readPlainFile(file: string): Promise<string> {
 export async function streamPlainFile(file: string): Promise<{ stream: ReadStream; size: number }> {
   const handle = await openPlain(file);
   const { size } = await handle.stat();
-  return { stream: createReadStream('', { fd: handle.fd, autoClose: true }), size };
+  // The stream owns the handle and closes it at the end (or on destroy).
+  return { stream: handle.createReadStream(), size };
 }
 
 async function openPlain(file: string) {
