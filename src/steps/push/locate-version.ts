@@ -39,7 +39,10 @@ export const locateVersion: Step<PushContext> = {
     const request = versionRequest(context, storage.location);
     const located = await storage.locate(request);
     context.located = located;
-    if (located.kind === 'draft') {
+    // In a batch, a tag that still waits for the previous one (whose draft this may be) looks only
+    // provisionally; it looks again, and is checked, once it is its turn (relocate).
+    const provisional = Boolean(context.turn) && !context.waited;
+    if (located.kind === 'draft' && !provisional) {
       refuseOtherTag(context, located.record);
       // A draft found through a record id of earlier runs says nothing of what others published since.
       const other = await storage.findPublished?.(request, located.record);
