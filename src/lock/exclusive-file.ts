@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
+import { processGone } from '../runtime/process-liveness.ts';
 
 /** Who holds an exclusive file: enough to tell whether it is still alive, and to tell the user. */
 export interface LockOwner {
@@ -81,13 +82,7 @@ export function isStale(owner: LockOwner): boolean {
   if (owner.host !== os.hostname()) return false;
   // Our own pid but not a lock we hold: an earlier process that had this pid (pids are reused).
   if (owner.pid === process.pid) return ![...held.values()].includes(owner.token);
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (cause) {
-    // EPERM: the process exists but belongs to someone else.
-    return (cause as { code?: string }).code === 'ESRCH';
-  }
+  return processGone(owner);
 }
 
 function createWith(file: string, owner: LockOwner): boolean {

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ProgressSink } from '../../contracts/progress.ts';
 import type { ArchiveFile, UploadSource } from '../../contracts/storage-backend.ts';
 import { asFileSystemError } from '../../errors/fs-error.ts';
+import { markOfThisProcess, processGone, type ProcessMark } from '../../runtime/process-liveness.ts';
 import { MeasuringStream } from '../../streams/measure.ts';
 
 /**
@@ -34,13 +35,6 @@ export interface SpoolOptions {
 
 const PREFIX = 'donodo-';
 const OWNER = 'owner.json';
-
-interface OwnerMark {
-  pid: number;
-  host: string;
-  /** The process's start time in clock ticks since boot (/proc/PID/stat), so that a reused pid is not taken for the owner. */
-  started?: string;
-}
 
 /** Spools of this process, removed synchronously if it exits before their `remove()` (a second Ctrl-C, process.exit). */
 const live = new Set<string>();
@@ -77,7 +71,7 @@ export async function writeSpool(key: string, input: Readable, compress: NodeJS.
   const count = new MeasuringStream({ md5: false, progress }); // uncompressed bytes, for the progress line
   let writing = dir;
   try {
-    await writeFile(path.join(dir, OWNER), JSON.stringify(ownerMark(process.pid)));
+    await writeFile(path.join(dir, OWNER), JSON.stringify(markOfThisProcess()));
     writing = file;
     await pipeline(input, count, compress, measure, createWriteStream(file), { signal: options.signal });
   } catch (cause) {
@@ -121,40 +115,13 @@ export async function sweepStaleSpools(tmpDir: string = os.tmpdir()): Promise<st
     if (!name.startsWith(PREFIX)) continue;
     const dir = path.join(folder, name);
     const owner = await readFile(path.join(dir, OWNER), 'utf8')
-      .then((text) => JSON.parse(text) as Partial<OwnerMark>)
+      .then((text) => JSON.parse(text) as Partial<ProcessMark>)
       .catch(() => undefined);
-    if (!owner || typeof owner.pid !== 'number' || owner.host !== os.hostname() || isAlive(owner as OwnerMark)) continue;
+    if (typeof owner?.pid !== 'number' || typeof owner.host !== 'string' || !processGone(owner as ProcessMark)) continue;
     await rm(dir, { recursive: true, force: true }).then(
       () => removed.push(dir),
       () => undefined, // not ours to remove (permissions): leave it
     );
   }
   return removed;
-}
-
-function ownerMark(pid: number): OwnerMark {
-  return { pid, host: os.hostname(), started: startTime(pid) };
-}
-
-function isAlive(owner: OwnerMark): boolean {
-  if (owner.pid === process.pid) return true;
-  try {
-    process.kill(owner.pid, 0);
-  } catch (cause) {
-    // EPERM: the process exists but belongs to someone else.
-    return (cause as { code?: string }).code !== 'ESRCH';
-  }
-  const started = startTime(owner.pid);
-  return !owner.started || !started || started === owner.started;
-}
-
-/** Field 22 of /proc/PID/stat (start time since boot); undefined where /proc does not say. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count from its closing ")".
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
