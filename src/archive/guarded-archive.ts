@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
 import { BLOCK, isZeroBlock, paddingOf, parsePax, parseHeader, withSize } from './tar-header.ts';
@@ -10,10 +11,25 @@ const MAX_NAMING_FILE = 16 * 1024 * 1024;
 const MAX_HELD = 1024 * 1024;
 /** Entry types that carry no data whatever their size field says (links, devices, folders, fifos). */
 const NO_DATA = new Set(['1', '2', '3', '4', '5', '6']);
+/** Files up to this size are hashed as they pass: image configs and manifests are a few KB; layers are not hashed here. */
+const HASHED = 1024 * 1024;
 /** Annotations by which an OCI index names an image (Docker 25+ and containerd read them). */
 const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
 
+/** Every id by which an archive's own bytes name its image (config digests, manifest digests). */
+export function identifiers(identity: ArchiveIdentity | undefined): string[] {
+  return identity ? [...identity.configs, ...identity.manifests] : [];
+}
+
 type State = 'header' | 'data' | 'capture' | 'extension' | 'end';
+
+/** What an archive says its images are, from its own bytes. */
+export interface ArchiveIdentity {
+  /** `sha256:…` of each image's config blob, checked against the blob's name (the classic image id). */
+  configs: string[];
+  /** `sha256:…` of the manifests an OCI index.json lists (Docker 25+ archives), as named there. */
+  manifests: string[];
+}
 
 /**
  * A `docker save` / OCI archive on its way into an engine, made safe to load:
@@ -22,7 +38,10 @@ type State = 'header' | 'data' | 'capture' | 'extension' | 'end';
  *   {@link names}, so a load can never move a tag; the pull sets the tags it means to afterwards;
  * - **nothing loads before the bytes are checked**: the blocks that end the archive are held back
  *   until {@link release} (the download's md5 matched); {@link fail} instead makes the engine's load
- *   fail with that error, before it has the whole archive.
+ *   fail with that error, before it has the whole archive;
+ * - **its identity from its own bytes**: each image's config blob is hashed as it passes and must
+ *   match the digest it is named by ({@link identity}); when an `expected` id is given, an archive
+ *   whose identity does not include it never gets its end through either.
  * Every other byte passes through untouched, as it arrives.
  */
 export class GuardedArchive extends Transform {
@@ -38,15 +57,31 @@ export class GuardedArchive extends Transform {
   #extension?: { type: string; chunks: Buffer[]; got: number; size: number };
   #longName?: string;
   #pax: Record<string, string> = {};
+  /** The current data entry's name, its content bytes left, and its hash when it is small. */
+  #current?: { name: string; left: number; hash?: Hash };
+  readonly #digests = new Map<string, string>();
+  #configs: string[] = [];
+  #manifests: string[] = [];
+  readonly #expected?: string;
+  #identity?: ArchiveIdentity;
   #held: Buffer[] = [];
   #heldBytes = 0;
   #open = false;
   #flushed?: TransformCallback;
 
-  /** `key`: the archive's file name, for messages. */
-  constructor(key: string, options: { highWaterMark?: number } = {}) {
+  /**
+   * `key`: the archive's file name, for messages. `expected`: the image id the archive must
+   * identify (its config digest, or for a Docker 25+ archive one of its manifest digests).
+   */
+  constructor(key: string, options: { highWaterMark?: number; expected?: string } = {}) {
     super({ highWaterMark: options.highWaterMark });
     this.#key = key;
+    this.#expected = options.expected;
+  }
+
+  /** What the archive's own bytes say its images are; known once its end was reached. */
+  get identity(): ArchiveIdentity | undefined {
+    return this.#identity;
   }
 
   /** The archive is the one the record describes: let its end through. */
@@ -98,7 +133,9 @@ export class GuardedArchive extends Transform {
         }
         case 'data': {
           const take = Math.min(this.#remaining, chunk.length - at);
-          this.push(take === chunk.length ? chunk : chunk.subarray(at, at + take));
+          const slice = take === chunk.length ? chunk : chunk.subarray(at, at + take);
+          this.push(slice);
+          this.#hashData(slice);
           this.#remaining -= take;
           at += take;
           if (this.#remaining === 0) this.#state = 'header';
@@ -124,6 +161,7 @@ export class GuardedArchive extends Transform {
   #onHeader(block: Buffer): void {
     if (isZeroBlock(block)) {
       this.#state = 'end';
+      this.#identity = this.#checkIdentity();
       this.#hold(block);
       return;
     }
@@ -154,7 +192,37 @@ export class GuardedArchive extends Transform {
       return;
     }
     this.push(block);
+    const regular = header.type === '0' || header.type === '7';
+    this.#current = { name, left: dataSize, hash: regular && dataSize <= HASHED ? createHash('sha256') : undefined };
     this.#enter('data', dataSize);
+    if (this.#state === 'header') this.#hashData(Buffer.alloc(0));
+  }
+
+  /** Hash the content part of `slice` (not the padding); note the digest at the entry's end. */
+  #hashData(slice: Buffer): void {
+    const current = this.#current;
+    if (!current) return;
+    const content = Math.min(current.left, slice.length);
+    current.hash?.update(content === slice.length ? slice : slice.subarray(0, content));
+    current.left -= content;
+    if (current.left > 0) return;
+    if (current.hash) this.#digests.set(current.name, current.hash.digest('hex'));
+    this.#current = undefined;
+  }
+
+  /** At the archive's end: each config must be there and match the digest it is named by, and the expected id be among them. */
+  #checkIdentity(): ArchiveIdentity {
+    const configs = this.#configs.map((path) => {
+      const digest = this.#digests.get(path.replace(/^\.\//, ''));
+      if (!digest) throw errors.archiveDamaged(this.#key, `its image config ${path} is missing`);
+      const named = /(?:^|\/)([0-9a-f]{64})(?:\.json)?$/.exec(path)?.[1];
+      if (named && named !== digest) throw errors.archiveDamaged(this.#key, `its image config ${path} does not match its digest (sha256:${digest})`);
+      return `sha256:${digest}`;
+    });
+    const identity = { configs, manifests: this.#manifests };
+    const known = identifiers(identity);
+    if (this.#expected && known.length > 0 && !known.includes(this.#expected)) throw errors.archiveNotRecorded(this.#key, this.#expected, known);
+    return identity;
   }
 
   /** Go on with an entry of `size` bytes of data (plus padding) in `state`. */
@@ -206,6 +274,7 @@ export class GuardedArchive extends Transform {
       if (!Array.isArray(value)) throw errors.archiveDamaged(this.#key, 'its manifest.json is not a list');
       for (const image of value as Array<Record<string, unknown>>) {
         for (const tag of Array.isArray(image?.RepoTags) ? image.RepoTags : []) if (typeof tag === 'string') this.names.add(tag);
+        if (typeof image?.Config === 'string') this.#configs.push(image.Config);
         if (image && typeof image === 'object') image.RepoTags = null;
       }
     } else if (file === 'repositories') {
@@ -214,7 +283,8 @@ export class GuardedArchive extends Transform {
       }
       value = {};
     } else {
-      for (const manifest of ((value as { manifests?: unknown })?.manifests ?? []) as Array<{ annotations?: Record<string, string> }>) {
+      for (const manifest of ((value as { manifests?: unknown })?.manifests ?? []) as Array<{ digest?: unknown; annotations?: Record<string, string> }>) {
+        if (typeof manifest?.digest === 'string') this.#manifests.push(manifest.digest);
         const annotations = manifest?.annotations;
         if (!annotations) continue;
         const name = annotations['io.containerd.image.name'];

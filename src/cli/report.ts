@@ -44,6 +44,8 @@ function planText(result: PushResult): string {
       return `do nothing: already published${result.doi ? ` as ${result.doi}` : ` as record ${result.recordId}`}`;
     case 'resume':
       return `resume draft ${result.recordId} (concept ${result.conceptRecId})`;
+    case 'replace-draft':
+      return `take over draft ${result.recordId} (concept ${result.conceptRecId}), which holds another tag, and delete that tag's archive (--replace-draft)`;
     case 'new-version':
       return `add a new version to concept ${result.conceptDoi ?? result.conceptRecId}`;
     default:
@@ -72,7 +74,7 @@ export function printPull(output: Write, result: PullResult): void {
   if (checks.length) write(`  checked: ${checks.join('; ')}\n`);
 }
 
-const CHECK_NAMES: Record<string, string> = { md5: 'md5', imageId: 'image id' };
+const CHECK_NAMES: Record<string, string> = { md5: 'md5', archive: 'archive config digest', imageId: 'image id' };
 
 /** The error block on stderr: message, details, hint. */
 export function printError(output: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {

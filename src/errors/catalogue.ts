@@ -150,6 +150,36 @@ export const errors = {
   decompressFailed: (key: string, cause: unknown) =>
     new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" could not be decompressed: ${messageOf(cause)}`, {
       hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
+  archiveDamaged: (key: string, why: string) =>
+    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" is not a usable image archive: ${cleanText(why)}.`, {
+      hint: 'The file is damaged or is not a docker save / OCI archive. Nothing was loaded or tagged.',
+    }),
+  archiveNotRecorded: (key: string, expected: string, found: string[]) =>
+    new DonodoError('IMAGE_ID_MISMATCH', `The archive "${cleanText(key)}" holds the image ${found.map(short).join(', ')}, but its record says ${short(expected)}; nothing was loaded and no tag was changed.`, {
+      hint: 'The archive does not hold the image its record describes. Contact the record owner; do not rely on this record.',
+    }),
+  engineLoadedOther: (record: string, archived: string[], loaded: string) =>
+    new DonodoError('IMAGE_ID_MISMATCH', `The engine reports the image from record ${cleanText(record)} as ${short(loaded)}, but the archive holds ${archived.map(short).join(', ')}; it was removed again and no tag was changed.`, {
+      hint: 'The engine did not load the image the archive holds. Check the engine (docker info) and run the pull again.',
+    }),
+  downloadTooLarge: (key: string, record: string, declared: number) =>
+    new DonodoError('DOWNLOAD_TOO_LARGE', `${cleanText(key)} of ${cleanText(record)} is larger than the ${declared} bytes its record declares; the download was stopped.`, {
+      hint: 'The storage served other bytes than the record describes. Nothing was loaded or tagged; do not rely on this record, and tell its owner.',
+    }),
+  unexpectedImages: (record: string, expected: string, loaded: string[]) =>
+    new DonodoError('ARCHIVE_EXTRA_IMAGES', `The archive of record ${cleanText(record)} holds ${loaded.length} images, not only the one its record names (${short(expected)}): ${loaded.map(short).join(', ')}; what it loaded was removed again.`, {
+      hint: 'An image record holds exactly one image. Do not rely on this record; tell its owner.',
+    }),
+  recordNameInvalid: (record: string, name: string) =>
+    new DonodoError('RECORD_NAME_INVALID', `Record ${cleanText(record)} names its image "${cleanText(name)}", which is not a NAME:TAG reference; nothing was tagged.`, {
+      hint: 'The record or its archive is damaged or forged. Do not rely on it; tell its owner.',
+    }),
+  rollbackIncomplete: (error: DonodoError, problems: string[]) =>
+    new DonodoError(error.code, error.message, {
+      hint: `${error.hint ? `${error.hint} ` : ''}Not everything could be put back as it was; do what each line says.`,
+      details: [...error.details, ...problems],
+      cause: error,
+    }),
       cause,
     }),
   noCompressor: (key: string) =>

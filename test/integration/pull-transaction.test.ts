@@ -171,17 +171,17 @@ describe('a pull succeeds only with a verified, loaded image', () => {
     expect(await imageId(tool('3.0'))).toBe(id);
   });
 
-  it('says that the image id check was skipped, and why, when the record has no docker-id', async () => {
+  it('says that the image id check was skipped, and why, when the record has no docker-id, and checks the archive\'s own config digest', async () => {
     const archived = await archivedOnly(tool('3.1'));
     const record = await publishRecord(zenodo, { title: title(`${NAME}/tool`), version: '3.1', tar: archived.tar, notes: donodoNotes({ name: tool('3.1') }) });
 
     const pulled = await donodo(['pull', record.doi, '--json']);
     expect(pulled.code, pulled.stderr).toBe(0);
-    expect(pulled.json[0]).toMatchObject({ status: 'loaded', imageId: archived.id, verified: { md5: true, imageId: 'skipped: the record has no docker-id' } });
+    expect(pulled.json[0]).toMatchObject({ status: 'loaded', imageId: archived.id, verified: { md5: true, archive: true, imageId: 'skipped: the record has no docker-id' } });
     expect(pulled.stderr).not.toMatch(/✔ Verify the image id/);
     expect(pulled.stderr).toMatch(/Verify the image id.*the record has no docker-id/);
     const plain = await donodo(['pull', record.doi]);
-    expect(plain.stdout).toContain('checked: md5 ok; image id skipped: the record has no docker-id');
+    expect(plain.stdout).toContain('checked: md5 ok; archive config digest ok; image id skipped: the record has no docker-id');
   });
 
   it('stops a download at the size the record declares, and loads nothing', async () => {

@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedArchive } from '../../src/archive/guarded-archive.ts';
 import { MeasuringStream } from '../../src/streams/measure.ts';
+import { dockerSave } from '../support/crafted-record.ts';
+import { buildTestImage, removeImages } from '../support/images.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -31,8 +33,8 @@ async function tarOf(files: Record<string, string>, format = 'pax'): Promise<Buf
 }
 
 /** Feed `input` through a guard in small uneven chunks; collect what comes out. */
-function guard(input: Buffer, chunk = 777): { guard: GuardedArchive; output: Promise<Buffer>; ended: () => boolean; fed: Promise<void> } {
-  const archive = new GuardedArchive('image.tar');
+function guard(input: Buffer, chunk = 777, expected?: string): { guard: GuardedArchive; output: Promise<Buffer>; ended: () => boolean; fed: Promise<void> } {
+  const archive = new GuardedArchive('image.tar', { expected });
   const parts: Buffer[] = [];
   let ended = false;
   const output = new Promise<Buffer>((resolve, reject) => {
@@ -92,7 +94,7 @@ describe('GuardedArchive', () => {
   });
 
   it('holds the end of the archive back until released', async () => {
-    const input = await tarOf({ 'manifest.json': manifest, 'a.txt': 'a' });
+    const input = await tarOf({ 'manifest.json': manifest, 'abc.json': '{}', 'a.txt': 'a' });
     const { guard: archive, output, ended, fed } = guard(input);
     await fed;
     await idle();
@@ -103,7 +105,7 @@ describe('GuardedArchive', () => {
   });
 
   it('never lets the end through when failed: the reader gets the error instead', async () => {
-    const input = await tarOf({ 'manifest.json': manifest });
+    const input = await tarOf({ 'abc.json': '{}', 'manifest.json': manifest });
     const { guard: archive, output, ended } = guard(input);
     await idle();
     archive.fail(new Error('md5 does not match'));
@@ -142,5 +144,46 @@ describe('MeasuringStream with a limit', () => {
     await expect(new Promise((resolve, reject) => measure.on('error', reject).on('end', resolve))).rejects.toThrow('too large');
     expect(source.destroyed).toBe(true);
     expect(served).toBeLessThan(64 * 65536);
+  });
+});
+
+describe('GuardedArchive identity, from the archive\'s own bytes', () => {
+  const reference = `donodo-test/guard-${process.pid}:1.0`;
+  let id: string;
+  let tar: Buffer;
+  beforeAll(async () => {
+    id = await buildTestImage(reference);
+    tar = await dockerSave(reference);
+  });
+  afterAll(async () => {
+    await removeImages(reference);
+  });
+
+  it('finds the image id of a docker save archive as its config digest', async () => {
+    const { guard: archive, output } = guard(tar, 65536, id);
+    archive.release();
+    await output;
+    expect(archive.identity).toEqual({ configs: [id], manifests: [] });
+    expect(archive.names).toEqual(new Set([reference]));
+  });
+
+  it('lets no end through when the archive holds another image than expected', async () => {
+    const { guard: archive, output, ended } = guard(tar, 65536, `sha256:${'0'.repeat(64)}`);
+    archive.release();
+    await expect(output).rejects.toThrow(/holds the image .* but its record says 000000000000; nothing was loaded/);
+    expect(ended()).toBe(false);
+  });
+
+  it('refuses a config blob whose bytes do not match its name', async () => {
+    const config = `${id.slice('sha256:'.length)}.json`;
+    const root = await mkdtemp(path.join(dir, 'forged-'));
+    await writeFile(path.join(root, 'in.tar'), tar);
+    await run('tar', ['-xf', 'in.tar'], { cwd: root });
+    const original = await readFile(path.join(root, config), 'utf8');
+    await writeFile(path.join(root, config), original.replace('"architecture"', '"architecture" ').replace('"os"', ' "os"'));
+    await run('tar', ['-cf', 'forged.tar', '--exclude=in.tar', '--exclude=forged.tar', '.'], { cwd: root });
+    const { guard: archive, output } = guard(await readFile(path.join(root, 'forged.tar')), 65536, id);
+    archive.release();
+    await expect(output).rejects.toThrow(/its image config .* does not match its digest/);
   });
 });

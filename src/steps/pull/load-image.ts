@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { GuardedArchive } from '../../archive/guarded-archive.ts';
+import { GuardedArchive, identifiers } from '../../archive/guarded-archive.ts';
 import type { LoadedImage } from '../../contracts/image-target.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
@@ -13,8 +13,9 @@ const BUFFER = 4 * 1024 * 1024;
 /**
  * download → md5 → decompress → guard → engine, streamed with no temporary file. The download stops
  * at the size the record declares; the archive loads without names (the pull tags it later), and
- * its end reaches the engine only once md5 and size matched the record, so a damaged or forged
- * archive never loads at all.
+ * its end reaches the engine only once md5 and size matched the record and its own config digest
+ * is the record's image id, so a damaged or forged archive never loads at all. The engine must then
+ * report the image the archive identifies.
  */
 export const loadImage: Step<PullContext> = {
   id: 'load',
@@ -30,7 +31,7 @@ export const loadImage: Step<PullContext> = {
       highWaterMark: BUFFER,
       limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
-    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER });
+    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.dockerId });
     let measured: Measured | undefined;
     measure.once('finish', () => {
       measured = measure.result();
@@ -59,6 +60,11 @@ export const loadImage: Step<PullContext> = {
     if (ids.length === 0) throw errors.loadedNothing(name);
     if (ids.length > 1) throw errors.unexpectedImages(name, context.expected?.dockerId ?? ids[0]!, ids);
     context.imageId = ids[0];
+    context.identity = archive.identity;
+    const known = identifiers(archive.identity);
+    if (known.length === 0) context.verified.archive = 'skipped: the archive names no image config';
+    else if (known.includes(context.imageId!)) context.verified.archive = true;
+    else throw errors.engineLoadedOther(name, known, context.imageId!);
   },
 };
 

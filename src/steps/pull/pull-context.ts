@@ -1,3 +1,4 @@
+import type { ArchiveIdentity } from '../../archive/guarded-archive.ts';
 import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
 import type { DonodoNotes } from '../../donodo-notes.ts';
 import type { EngineTransaction, TagChange } from './engine-transaction.ts';
@@ -17,13 +18,19 @@ export interface PullContext {
   transaction?: EngineTransaction;
   /** The image id the load brought in (exactly one). */
   imageId?: string;
+  /** What the archive's own bytes say the image is. */
+  identity?: ArchiveIdentity;
   /** `name:tag` references the archive itself gives (they are not set unless chosen). */
   archiveNames?: string[];
   /** The tags the pull set, with where they pointed before. */
   tags?: TagChange[];
   /** Names the archive gives that the pull did not set. */
   ignoredNames?: string[];
-  verified: { md5?: Check; imageId?: Check };
+  /**
+   * md5: the bytes are the record's; archive: the image loaded is the one the archive's own config
+   * digest names; imageId: that image is the record's `docker-id`.
+   */
+  verified: { md5?: Check; archive?: Check; imageId?: Check };
 }
 
 export interface PullOptions {
