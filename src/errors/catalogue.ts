@@ -97,8 +97,10 @@ export const errors = {
         hint: `A concept has one unpublished version at a time (on Zenodo too), so ${tag} can follow only once that draft is done: publish it (donodo push ${name}:${draft.version} -y), or discard it on its web page, or take it over for ${tag} with --replace-draft (its ${draft.version} archive is then deleted). Then push ${name}:${tag} again.`,
       },
     ),
-  publishedMeanwhile: (image: string, published: ArchivedRecord, draft: ArchivedRecord | undefined) =>
-    new DonodoError(
+  publishedMeanwhile: (image: string, published: ArchivedRecord, leftOver: ArchivedRecord | undefined) => {
+    // Another run may have published this very draft: then nothing is left over.
+    const draft = leftOver && leftOver.recordId !== published.recordId ? leftOver : undefined;
+    return new DonodoError(
       'TAG_PUBLISHED_MEANWHILE',
       `${image} is already published, by another run, as ${published.doi ?? `record ${published.recordId}`} (record ${published.recordId}, concept ${published.conceptRecId})${
         draft ? `; draft ${draft.recordId} (concept ${draft.conceptRecId}) was left unpublished, so that the tag keeps one version` : ''
@@ -108,7 +110,8 @@ export const errors = {
           draft ? ` Discard draft ${draft.recordId}${draft.webUrl ? ` on its page ${draft.webUrl}` : ''}, or use it for another tag with --replace-draft.` : ''
         }`,
       },
-    ),
+    );
+  },
   pluginCliOption: (flag: string, kind: string, selected: string) =>
     new DonodoError('PLUGIN_CLI_OPTION', `${flag} does not apply: the ${kind} in use is "${selected}".`, {
       hint: `Select the ${kind} plugin that offers ${flag}, or leave the flag out.`,
@@ -147,9 +150,6 @@ export const errors = {
     new DonodoError('LOAD_EMPTY', `Loading the archive of record ${record} brought no image into Docker.`, {
       hint: 'The file is not a docker save archive. Check that the reference names an image record.',
     }),
-  decompressFailed: (key: string, cause: unknown) =>
-    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" could not be decompressed: ${messageOf(cause)}`, {
-      hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
   archiveDamaged: (key: string, why: string) =>
     new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" is not a usable image archive: ${cleanText(why)}.`, {
       hint: 'The file is damaged or is not a docker save / OCI archive. Nothing was loaded or tagged.',
@@ -180,6 +180,9 @@ export const errors = {
       details: [...error.details, ...problems],
       cause: error,
     }),
+  decompressFailed: (key: string, cause: unknown) =>
+    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" could not be decompressed: ${messageOf(cause)}`, {
+      hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
       cause,
     }),
   noCompressor: (key: string) =>
@@ -226,28 +229,6 @@ export function messageOf(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   return String(cause);
 }
-  archiveDamaged: (key: string, why: string) =>
-    new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" is not a usable image archive: ${cleanText(why)}.`, {
-      hint: 'The file is damaged or is not a docker save / OCI archive. Nothing was loaded or tagged.',
-    }),
-  downloadTooLarge: (key: string, record: string, declared: number) =>
-    new DonodoError('DOWNLOAD_TOO_LARGE', `${cleanText(key)} of ${cleanText(record)} is larger than the ${declared} bytes its record declares; the download was stopped.`, {
-      hint: 'The storage served other bytes than the record describes. Nothing was loaded or tagged; do not rely on this record, and tell its owner.',
-    }),
-  unexpectedImages: (record: string, expected: string, loaded: string[]) =>
-    new DonodoError('ARCHIVE_EXTRA_IMAGES', `The archive of record ${cleanText(record)} holds ${loaded.length} images, not only the one its record names (${short(expected)}): ${loaded.map(short).join(', ')}; what it loaded was removed again.`, {
-      hint: 'An image record holds exactly one image. Do not rely on this record; tell its owner.',
-    }),
-  recordNameInvalid: (record: string, name: string) =>
-    new DonodoError('RECORD_NAME_INVALID', `Record ${cleanText(record)} names its image "${cleanText(name)}", which is not a NAME:TAG reference; nothing was tagged.`, {
-      hint: 'The record or its archive is damaged or forged. Do not rely on it; tell its owner.',
-    }),
-  rollbackIncomplete: (error: DonodoError, problems: string[]) =>
-    new DonodoError(error.code, error.message, {
-      hint: `${error.hint ? `${error.hint} ` : ''}Not everything could be put back as it was; do what each line says.`,
-      details: [...error.details, ...problems],
-      cause: error,
-    }),
 
 function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
