@@ -21,7 +21,8 @@ export interface PushResult {
   webUrl?: string;
   file?: ArchiveFile & { sha256?: string };
   /** With --dry-run: what push would do, and the metadata exactly as it would be sent. */
-  plan?: 'create' | 'resume' | 'new-version' | 'unchanged';
+  /** `replace-draft`: take over the concept's draft that holds another tag (--replace-draft). */
+  plan?: 'create' | 'resume' | 'replace-draft' | 'new-version' | 'unchanged';
   metadata?: Record<string, unknown>;
   error?: { code: string; message: string; hint?: string; details?: string[]; step?: string; plugin?: string };
 }
@@ -87,7 +88,8 @@ export function pullResult(context: PullContext): PullResult {
 
 export function planResult(context: PushContext): PushResult {
   const located = context.located;
-  const plan = context.outcome === 'unchanged' ? 'unchanged' : located?.kind === 'draft' ? 'resume' : located?.kind === 'new-version' ? 'new-version' : 'create';
+  const otherTag = located?.kind === 'draft' && located.record.version && located.record.version !== context.ref!.tag;
+  const plan = context.outcome === 'unchanged' ? 'unchanged' : located?.kind === 'draft' ? (otherTag ? 'replace-draft' : 'resume') : located?.kind === 'new-version' ? 'new-version' : 'create';
   const base = located?.kind === 'new-version' ? located.concept : context.record ?? (located?.kind === 'draft' ? located.record : undefined);
   return {
     image: imageOf(context),

@@ -76,6 +76,10 @@ describe('a declined draft is never silently taken over by the next tag', () => 
   });
 
   it('takes the draft over for 1.3 with --replace-draft, and the lock file follows', async () => {
+    const plan = await donodo(['push', `${NAME}:1.3`, '--dry-run', '--replace-draft']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.json[0]).toMatchObject({ status: 'planned', plan: 'replace-draft', recordId: draftId });
+
     const replaced = await donodo(['push', `${NAME}:1.3`, '-y', '--replace-draft']);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.json[0]).toMatchObject({ status: 'published', recordId: draftId, version: '1.3' });
