@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import os from 'node:os';
-import { processGone } from '../runtime/process-liveness.ts';
+import { markOfThisProcess, processGone, type ProcessMark } from '../runtime/process-liveness.ts';
 
 /** Who holds an exclusive file: enough to tell whether it is still alive, and to tell the user. */
-export interface LockOwner {
-  pid: number;
-  host: string;
+export interface LockOwner extends ProcessMark {
   /** ISO time the lock was taken. */
   started: string;
   /** What the holder is doing, for messages ("push lab/x"). */
@@ -41,7 +39,7 @@ function sweepOnExit(): void {
  */
 export function tryAcquire(file: string, purpose?: string): Attempt {
   sweepOnExit();
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), purpose, token: randomBytes(8).toString('hex') };
+  const owner: LockOwner = { ...markOfThisProcess(), started: new Date().toISOString(), purpose, token: randomBytes(8).toString('hex') };
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createWith(file, owner)) {
       held.set(file, owner.token);
@@ -107,7 +105,7 @@ function createWith(file: string, owner: LockOwner): boolean {
 
 function takeOverStale(file: string, stale: LockOwner): boolean {
   const guard = `${file}.takeover`;
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const me: LockOwner = { ...markOfThisProcess(), started: new Date().toISOString(), token: randomBytes(8).toString('hex') };
   if (!createWith(guard, me)) {
     // Another run is taking it over right now, or died doing so (then its guard is stale too).
     const other = readOwner(guard);
