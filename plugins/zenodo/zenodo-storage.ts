@@ -149,7 +149,7 @@ export class ZenodoStorage implements StorageBackend {
         action = 'resumed';
         break;
       case 'new-version':
-        deposition = await this.#newVersion(located.concept);
+        deposition = await this.#newVersion(located.concept, request);
         // Zenodo hands back the concept's pending draft when there is one (contract 1.6), maybe another tag's.
         await options.adopt?.(fromDeposition(deposition));
         await created?.(fromDeposition(deposition));
@@ -239,14 +239,14 @@ export class ZenodoStorage implements StorageBackend {
     });
   }
 
-  async #newVersion(concept: ArchivedRecord): Promise<Deposition> {
+  async #newVersion(concept: ArchivedRecord, request: VersionRequest): Promise<Deposition> {
     let deposition: Deposition;
     try {
       deposition = await this.#http.json<Deposition>('post', `deposit/depositions/${concept.recordId}/actions/newversion`, 'create a new version');
     } catch (cause) {
       // A new-version draft that already holds files makes Zenodo answer 400 "Please remove all files first."
       // (the draft may not be in the search index yet): find that draft and resume it.
-      const existing = isRemoveFilesFirst(cause) ? await this.#pendingDraft(concept.conceptRecId) : undefined;
+      const existing = isRemoveFilesFirst(cause) ? await this.#pendingDraft(concept.conceptRecId, request) : undefined;
       if (!existing) throw cause;
       deposition = existing;
     }
@@ -257,7 +257,12 @@ export class ZenodoStorage implements StorageBackend {
     return deposition;
   }
 
-  async #pendingDraft(conceptId: string): Promise<Deposition | undefined> {
+  async #pendingDraft(conceptId: string, request: VersionRequest): Promise<Deposition | undefined> {
+    // Drafts that earlier runs recorded are read directly; search may not show the draft yet.
+    for (const id of request.knownDraftIds ?? []) {
+      const known = await this.#knownDeposition(id, request);
+      if (known && !known.submitted && String(known.conceptrecid) === conceptId) return known;
+    }
     const draft = (await this.#search(`conceptrecid:${conceptId}`, false)).find((d) => !d.submitted);
     return draft ? this.#http.json<Deposition>('get', `deposit/depositions/${draft.id}`, 'read the pending new version') : undefined;
   }
