@@ -52,7 +52,7 @@ export async function pushCommand(session: Session, services: Services, invocati
   if (!autoPublish && !io.interactive && results.some((r) => r.status === 'unpublished')) {
     io.err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
   }
-  if (lock && results.some((r) => r.recordId)) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
+  if (lock?.written) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
   return exitCode(results);
 }
 

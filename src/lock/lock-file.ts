@@ -40,6 +40,7 @@ export class LockFile {
   #data: LockData;
   #pending: Change[] = [];
   #writing: Promise<void> = Promise.resolve();
+  #written = false;
 
   private constructor(path: string, data: LockData) {
     this.path = path;
@@ -48,6 +49,11 @@ export class LockFile {
 
   static async open(path: string): Promise<LockFile> {
     return new LockFile(path, (await readData(path)) ?? emptyData());
+  }
+
+  /** Whether this run wrote the file at least once. */
+  get written(): boolean {
+    return this.#written;
   }
 
   get(location: string, image: string): LockEntry | undefined {
@@ -87,7 +93,12 @@ export class LockFile {
   }
 
   async #write(change: Change): Promise<void> {
-    const attempt = await acquireWaiting(`${this.path}.lock`, `write ${this.path}`);
+    let attempt;
+    try {
+      attempt = await acquireWaiting(`${this.path}.lock`, `write ${this.path}`);
+    } catch (cause) {
+      throw asFileSystemError(cause, this.path, 'write the lock file');
+    }
     if (!attempt.acquired) throw errors.lockFileBusy(this.path, attempt.holder);
     const temp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
@@ -101,6 +112,7 @@ export class LockFile {
         await handle.close();
       }
       await rename(temp, this.path);
+      this.#written = true;
       this.#pending = this.#pending.filter((c) => c !== change);
       // What is on disk now, with the changes of this process still waiting their turn.
       for (const later of this.#pending) later(data);
