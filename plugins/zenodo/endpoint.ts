@@ -65,13 +65,14 @@ type UrlSource = OptionSource | { from: 'env' } | { from: 'default' };
 
 /**
  * The API URL and its source. What the user says wins over what a file says: `--zenodo-url` (or
- * a program's own option), then `DONODO_ZENODO_URL`, then the configuration's `url`, then the
- * default (zenodo.org, or the sandbox with `sandbox`).
+ * a program's own option), then `--sandbox`, then `DONODO_ZENODO_URL`, then the configuration's
+ * `url`, then the default (zenodo.org, or the sandbox with the configuration's `sandbox`).
  */
-export function chooseApiUrl(options: EndpointOptions, env: Record<string, string | undefined>, sources?: Readonly<Record<string, OptionSource>>): { url?: string; from: UrlSource } {
+function chooseApiUrl(options: EndpointOptions, env: Record<string, string | undefined>, sources?: Readonly<Record<string, OptionSource>>): { url?: string; from: UrlSource } {
   // No sources: a program created the plugin itself, and its options are its own.
   const source: OptionSource = sources?.url ?? { from: 'caller' };
   if (options.url !== undefined && source.from !== 'config') return { url: options.url, from: source };
+  if (options.sandbox && sources?.sandbox?.from === 'flag') return { from: { from: 'default' } };
   const fromEnv = env.DONODO_ZENODO_URL?.trim();
   if (fromEnv) return { url: fromEnv, from: { from: 'env' } };
   if (options.url !== undefined) return { url: options.url, from: source };
