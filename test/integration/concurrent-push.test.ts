@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,5 +174,31 @@ describe('the re-check right before publish', () => {
     } finally {
       await zenodo.close();
     }
+  });
+
+  it('in an archive folder shared with another machine: a draft of a tag published there meanwhile is left unpublished', async () => {
+    const name = `${NAME}-dirrecheck`;
+    await image(`${name}:1.0`);
+    const archive = await folder('donodo-archive-');
+    const here = { cwd: await folder('donodo-cwd-'), env: { XDG_CACHE_HOME: await folder('donodo-cache-') } };
+    const args = ['push', `${name}:1.0`, '--json', '--storage', 'dir', '--dir', archive];
+    const declined = await runCli(args, here);
+    expect(declined.code, declined.stderr).toBe(2);
+    const draftId = declined.json[0].recordId;
+
+    // Meanwhile a run elsewhere published 1.0 of the same image in a concept of its own (ids 8 and 9),
+    // as donodo lays it out: records/9/ with record.json and the archive.
+    const record = JSON.parse(await readFile(path.join(archive, 'drafts', draftId, 'record.json'), 'utf8'));
+    await cp(path.join(archive, 'drafts', draftId), path.join(archive, 'records', '9'), { recursive: true });
+    await writeFile(path.join(archive, 'records', '9', 'record.json'), JSON.stringify({ ...record, id: 9, recid: '9', conceptrecid: '8', submitted: true, status: 'published', state: 'done' }));
+    for (const id of ['8', '9']) await mkdir(path.join(archive, 'ids', id), { recursive: true });
+
+    const result = await runCli([...args, '-y'], here);
+    expect(result.code).toBe(1);
+    expect(result.json[0].error).toMatchObject({ code: 'TAG_PUBLISHED_MEANWHILE' });
+    expect(result.json[0].error.message).toContain('record 9, concept 8');
+    expect(result.json[0].error.message).toContain(`draft ${draftId}`);
+    expect((await readdir(path.join(archive, 'records'))).sort()).toEqual(['9']);
+    expect(await readdir(path.join(archive, 'drafts'))).toEqual([draftId]);
   });
 });
