@@ -98,6 +98,27 @@ describe('concurrent pushes of one tag on Zenodo (index delay 3 s)', () => {
   });
 });
 
+describe('a push right after another, from another working directory, before Zenodo\'s search caught up', () => {
+  it('finds the version the other run published (by what that run left beside its lock) and changes nothing', async () => {
+    const zenodo = await startEmulator({ indexDelayMs: 600_000 }); // search shows nothing new during this test
+    try {
+      const name = `${NAME}-after`;
+      await image(`${name}:1.0`);
+      const env = { ZENODO_TOKEN: zenodo.token, XDG_CACHE_HOME: await folder('donodo-cache-') };
+      const args = ['push', `${name}:1.0`, '-y', '--json', '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl];
+      const first = await runCli(args, { cwd: await folder('donodo-cwd-'), env });
+      expect(first.code, first.stderr).toBe(0);
+      const second = await runCli(args, { cwd: await folder('donodo-cwd-'), env });
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.json[0]).toMatchObject({ status: 'unchanged', recordId: first.json[0].recordId, doi: first.json[0].doi });
+      expect(zenodo.store.concepts.size).toBe(1);
+      expect(zenodo.store.versions.size).toBe(1);
+    } finally {
+      await zenodo.close();
+    }
+  });
+});
+
 describe('concurrent pushes of one tag into one archive folder', () => {
   for (const n of [2, 3, 5]) {
     it(`${n} pushes of the same tag publish exactly one record in the folder`, async () => {
