@@ -96,11 +96,31 @@ function createWith(file: string, owner: LockOwner): boolean {
     linkSync(temp, file);
     return true;
   } catch (cause) {
-    if ((cause as { code?: string }).code === 'EEXIST') return false;
+    const code = (cause as { code?: string }).code;
+    if (code === 'EEXIST') return false;
+    // A file system without hard links: open(…, 'wx') is just as exclusive, only not born complete.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return createInPlace(file, owner);
     throw cause;
   } finally {
     unlinkSync(temp);
   }
+}
+
+function createInPlace(file: string, owner: LockOwner): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'wx', 0o644);
+  } catch (cause) {
+    if ((cause as { code?: string }).code === 'EEXIST') return false;
+    throw cause;
+  }
+  try {
+    writeSync(fd, JSON.stringify(owner) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
 }
 
 function takeOverStale(file: string, stale: LockOwner): boolean {
