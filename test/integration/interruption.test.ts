@@ -145,17 +145,23 @@ describe('spools of dead runs', () => {
 });
 
 describe('an interrupted pull', () => {
-  it('stops on SIGINT during the download, exits 130 and leaves the engine without the image', async () => {
-    // A name of its own: the push above leaves a draft of 2.0, which a concept's next tag may not take over.
-    const reference = `${NAME}-pull:1.0`;
+  // A name of its own: the push above leaves a draft of 2.0, which a concept's next tag may not take over.
+  const reference = `${NAME}-pull:1.0`;
+  const download = () => zenodo.faults.hold({ method: 'GET', path: /^\/api\/records\/[^/]+\/files\/[^/]+\/content$/ });
+  let doi: string;
+
+  beforeAll(async () => {
     built.push(reference);
     await buildTestImage(reference);
     const pushed = await runCli(args('push', reference, '-y', '--json', '--no-lock'), { cwd: project, env: { ZENODO_TOKEN: zenodo.token } });
     expect(pushed.code, pushed.stderr).toBe(0);
-    await removeImages(reference);
+    doi = pushed.json[0].doi;
+  });
 
-    const held = zenodo.faults.hold({ method: 'GET', path: /^\/api\/records\/[^/]+\/files\/[^/]+\/content$/ });
-    const { child, done } = startCli(args('pull', pushed.json[0].doi), { cwd: project });
+  it('stops on SIGINT during the download, exits 130 and leaves the engine without the image', async () => {
+    await removeImages(reference);
+    const held = download();
+    const { child, done } = startCli(args('pull', doi), { cwd: project });
     await held.arrived;
     child.kill('SIGINT');
     // The answer comes after the signal: whatever the load did with it is undone before the exit.
@@ -165,6 +171,23 @@ describe('an interrupted pull', () => {
     expect(run.code, run.stderr).toBe(130);
     expect(run.stderr).toMatch(/Interrupted by SIGINT\. \[INTERRUPTED; step load\]/);
     expect(run.stdout).toBe('');
+    expect(await imageId(reference)).toBeUndefined();
+  });
+
+  it('exits at once on a second SIGINT, while the first still waits for the download', async () => {
+    await removeImages(reference);
+    const held = download();
+    const { child, done } = startCli(args('pull', doi), { cwd: project });
+    let stderr = '';
+    const noticed = new Promise<void>((resolve) => child.stderr.on('data', (d) => (stderr += d).includes('SIGINT received') && resolve()));
+    await held.arrived;
+    child.kill('SIGINT');
+    await noticed;
+    child.kill('SIGINT');
+    const run = await done;
+    held.release();
+
+    expect(run.code).toBe(130);
     expect(await imageId(reference)).toBeUndefined();
   });
 });
