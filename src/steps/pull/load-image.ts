@@ -20,7 +20,8 @@ const BUFFER = 4 * 1024 * 1024;
 export const loadImage: Step<PullContext> = {
   id: 'load',
   title: 'Download and load',
-  async run(context, { services, progress }) {
+  stopsOnAbort: true,
+  async run(context, { services, progress, signal }) {
     const record = context.record!;
     const file = context.file!;
     const name = recordName(record);
@@ -39,7 +40,7 @@ export const loadImage: Step<PullContext> = {
       else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${measured.size} bytes)`, `${file.md5} (${file.size} bytes)`, measured.md5));
     });
     let streamError: unknown;
-    const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), archive).catch((cause: unknown) => {
+    const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), archive, { signal }).catch((cause: unknown) => {
       streamError ??= cause;
       archive.destroy(cause as Error);
     });
