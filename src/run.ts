@@ -210,14 +210,14 @@ export async function pull(services: Services, reference: string, options: PullO
   }
 }
 
-export function describeError(cause: unknown): NonNullable<PushResult['error']> {
-  const error = asDonodoError(cause);
-  return { code: error.code, message: error.message, hint: error.hint, details: error.details.length ? error.details : undefined, step: error.step, plugin: error.plugin };
-}
 function asDonodoError(cause: unknown): DonodoError {
   return cause instanceof DonodoError ? cause : errors.unexpected(cause);
 }
 
+export function describeError(cause: unknown): NonNullable<PushResult['error']> {
+  const error = asDonodoError(cause);
+  return { code: error.code, message: error.message, hint: error.hint, details: error.details.length ? error.details : undefined, step: error.step, plugin: error.plugin };
+}
 
 function traceOf(cause: unknown): string {
   const lines: string[] = [];
