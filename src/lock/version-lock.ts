@@ -103,6 +103,13 @@ export class VersionLease {
     return entry && Date.now() - Date.parse(entry.updated) < RECENT_MS ? entry : undefined;
   }
 
+  /** Unpublished drafts recent runs left for tags other than `tag`. */
+  recentDrafts(tag: string): string[] {
+    return Object.entries(this.#recent.tags)
+      .filter(([other, e]) => other !== tag && !e.published && Date.now() - Date.parse(e.updated) < RECENT_MS)
+      .map(([, e]) => e.recordId);
+  }
+
   /** The concept recent runs archived this name under. */
   recentConcept(): string | undefined {
     const entries = Object.values(this.#recent.tags).filter((e) => Date.now() - Date.parse(e.updated) < RECENT_MS);

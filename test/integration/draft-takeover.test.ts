@@ -94,3 +94,30 @@ describe('a declined draft is never silently taken over by the next tag', () => 
     expect(entries[`${NAME}:1.2`]).toBeUndefined();
   });
 });
+
+describe('a draft of another tag is found even before Zenodo\'s search shows it', () => {
+  it('refuses 1.3 from another working directory of this machine while search still shows nothing of 1.2\'s draft', async () => {
+    const lagging = await startEmulator({ indexDelayMs: 600_000 }); // search shows nothing new during this test
+    const name = `${NAME}-lag`;
+    const env = { ZENODO_TOKEN: lagging.token, XDG_CACHE_HOME: cache };
+    const args = (tag: string, ...more: string[]) => ['push', `${name}:${tag}`, '--json', ...more, '--storage', 'zenodo', '--zenodo-url', lagging.apiUrl];
+    const dirs = [await mkdtemp(path.join(os.tmpdir(), 'donodo-cwd-')), await mkdtemp(path.join(os.tmpdir(), 'donodo-cwd-'))];
+    try {
+      await buildTestImage(`${name}:1.2`);
+      await buildTestImage(`${name}:1.3`);
+      const declined = await runCli(args('1.2'), { cwd: dirs[0], env });
+      expect(declined.code, declined.stderr).toBe(2);
+      const refused = await runCli(args('1.3', '-y'), { cwd: dirs[1], env });
+      expect(refused.code).toBe(1);
+      expect(refused.json[0].error).toMatchObject({ code: 'DRAFT_HOLDS_OTHER_TAG' });
+      expect(refused.stderr).toContain(`draft ${declined.json[0].recordId}`);
+      // No second concept was made for 1.3.
+      expect(lagging.store.concepts.size).toBe(1);
+      expect(lagging.store.versions.size).toBe(1);
+    } finally {
+      await removeImages(`${name}:1.2`, `${name}:1.3`);
+      await lagging.close();
+      for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

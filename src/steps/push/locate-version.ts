@@ -79,7 +79,10 @@ export function versionRequest(context: PushContext, location: string): VersionR
   const { name, tag } = context.ref!;
   const entry = context.lock?.get(location, imageOf(context));
   const recent = context.lease?.recent(tag);
-  const drafts = new Set((context.lock?.draftsOf(location, name) ?? []).filter(([image]) => image !== imageOf(context)).map(([, e]) => e.recordId));
+  const drafts = new Set([
+    ...(context.lock?.draftsOf(location, name) ?? []).filter(([image]) => image !== imageOf(context)).map(([, e]) => e.recordId),
+    ...(context.lease?.recentDrafts(tag) ?? []),
+  ]);
   return {
     name,
     tag,
