@@ -25,6 +25,14 @@ export const errors = {
     new DonodoError('REFERENCE_INVALID', `Image reference "${ref}" is not valid: ${why}.`, {
       hint: 'Use NAME:TAG, e.g. "my/image:1.2" or "localhost:5000/team/tool:2.0" (lower-case name, tag of letters, digits, "_", "." and "-").',
     }),
+  transportIncomplete: (input: string, form: string) =>
+    new DonodoError('TRANSPORT_INCOMPLETE', `Image location "${cleanText(input)}" is incomplete: it should read ${form}.`, {
+      hint: 'Transports follow skopeo: docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF]; plain NAME:TAG is the Docker engine.',
+    }),
+  transportUnsupported: (input: string, transport: string, why: string) =>
+    new DonodoError('TRANSPORT_UNSUPPORTED', `Image location "${cleanText(input)}" uses ${transport}, but ${why}.`, {
+      hint: 'Pull the image into an engine first (docker pull), or save it to a file (skopeo copy … docker-archive:image.tar), and give that.',
+    }),
   configNotFound: (file: string, cause?: unknown) =>
     new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
       hint: 'Check the path given to --config.',

@@ -1,0 +1,54 @@
+import { errors } from '../errors/catalogue.ts';
+
+/**
+ * Where an image is, in skopeo's words (containers-transports(5)): a transport, then what that
+ * transport needs. `NAME:TAG` alone means the Docker engine, as with `docker` itself.
+ */
+export interface ImageLocation {
+  /** `docker-daemon`, `podman`, `docker-archive`, `oci-archive` or `oci`. */
+  transport: Transport;
+  /** The archive file or layout folder (archive transports). */
+  path?: string;
+  /**
+   * `NAME:TAG` for engines and for a `docker-archive:` suffix; for `oci:`/`oci-archive:`, the
+   * `org.opencontainers.image.ref.name` the image is annotated with. Absent when not given.
+   */
+  reference?: string;
+  /** What the user wrote. */
+  input: string;
+}
+
+export type Transport = 'docker-daemon' | 'podman' | 'docker-archive' | 'oci-archive' | 'oci';
+
+/** Engines: what follows the transport is a NAME:TAG. */
+const ENGINES = new Set<Transport>(['docker-daemon', 'podman']);
+/** Archives: a path, then optionally `:REFERENCE` (split at the first colon, as skopeo does). */
+const ARCHIVES = new Set<Transport>(['docker-archive', 'oci-archive', 'oci']);
+export const TRANSPORTS: readonly Transport[] = [...ENGINES, ...ARCHIVES];
+
+/**
+ * Parse `[TRANSPORT:]…`. A prefix that is no transport is part of a plain reference
+ * (`localhost:5000/x:1` is the Docker engine's image `localhost:5000/x`, tag 1).
+ */
+export function parseImageLocation(input: string): ImageLocation {
+  const colon = input.indexOf(':');
+  const prefix = colon > 0 ? input.slice(0, colon) : '';
+  const rest = input.slice(colon + 1);
+  if (prefix === 'docker' && rest.startsWith('//')) throw errors.transportUnsupported(input, 'docker://', 'registries are not a transport donodo reads or writes yet');
+  if (ENGINES.has(prefix as Transport)) {
+    if (!rest) throw errors.transportIncomplete(input, `${prefix}:NAME:TAG`);
+    return { transport: prefix as Transport, reference: rest, input };
+  }
+  if (ARCHIVES.has(prefix as Transport)) {
+    const split = rest.indexOf(':');
+    const path = split < 0 ? rest : rest.slice(0, split);
+    const reference = split < 0 ? undefined : rest.slice(split + 1);
+    if (!path) throw errors.transportIncomplete(input, `${prefix}:PATH${prefix === 'docker-archive' ? '[:NAME:TAG]' : '[:REF]'}`);
+    if (reference === '') throw errors.transportIncomplete(input, `${prefix}:PATH${prefix === 'docker-archive' ? ':NAME:TAG' : ':REF'} (nothing follows the second colon)`);
+    return { transport: prefix as Transport, path, ...(reference ? { reference } : {}), input };
+  }
+  return { transport: 'docker-daemon', reference: input, input };
+}
+
+/** Whether the transport names an engine (images are loaded and tagged) rather than a file or folder. */
+export const isEngine = (transport: Transport): boolean => ENGINES.has(transport);
