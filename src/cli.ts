@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), output, signal: interruption.signal });
+    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), destination: invocation.args[1], name: invocation.options.name as string | undefined, output, signal: interruption.signal });
     if (result.error) printError(err, undefined, result.error);
     if (invocation.global.json) printJson(out, result);
     else printPull(out, result);

@@ -1,7 +1,7 @@
 import { Container } from 'inversify';
 import type { LoadedConfig, PluginChoice } from './config/config.ts';
 import { Compressor } from './contracts/compressor.ts';
-import { ImageSource, type ImageEngine } from './contracts/image-source.ts';
+import { ImageSource, type ImageEngine, type ImageTransport } from './contracts/image-source.ts';
 import { MetadataProviders, type MetadataProvider } from './contracts/metadata-provider.ts';
 import type { OptionSource, PluginDeps, PluginKind } from './contracts/plugin.ts';
 import { StorageBackend } from './contracts/storage-backend.ts';
@@ -9,6 +9,7 @@ import { errors } from './errors/catalogue.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
 import type { Services } from './services.ts';
+import type { ImageLocation } from './transports/image-location.ts';
 
 /** Choices made on the command line, which win over the configuration file. */
 export interface Overrides {
@@ -84,10 +85,23 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
     return variants.get(key)!;
   };
 
+  // Image transports: a location without one is the configured source plugin's (default: docker);
+  // `podman:…`, `docker-archive:…` and the like go to the plugin that serves that transport, made
+  // once, with the configuration's options when the configuration chose that very plugin.
+  const configured = choices['image-source'].name;
+  const transports = new Map<string, Promise<ImageTransport>>();
+  const imagesAt = (location: ImageLocation): Promise<ImageTransport> => {
+    const name = location.defaulted ? configured : host.forTransport(location.transport).name;
+    if (name === configured) return container.getAsync<ImageTransport>(ImageSource);
+    if (!transports.has(name)) transports.set(name, host.create('image-source', name, {}, { ...deps, optionSources: {} }));
+    return transports.get(name)!;
+  };
+
   const engine = await container.getAsync<ImageEngine>(ImageSource);
   return {
     source: engine,
     target: engine,
+    imagesAt,
     storage: await container.getAsync(StorageBackend),
     compressor: await container.getAsync(Compressor),
     metadata: await container.getAsync<MetadataProvider[]>(MetadataProviders),

@@ -9,8 +9,9 @@ import type { PushContext } from './steps/push/push-context.ts';
 import { renderMetadata } from './steps/push/render-metadata.ts';
 import { resolveImage } from './steps/push/resolve-image.ts';
 import { uploadArchive } from './steps/push/upload-archive.ts';
-import { checkEngine } from './steps/pull/check-engine.ts';
+import { commitArchive } from './steps/pull/commit-archive.ts';
 import { loadImage } from './steps/pull/load-image.ts';
+import { openDestination } from './steps/pull/open-destination.ts';
 import { locateFile } from './steps/pull/locate-file.ts';
 import type { PullContext } from './steps/pull/pull-context.ts';
 import { resolveRecord } from './steps/pull/resolve-record.ts';
@@ -40,8 +41,8 @@ export const pushPipeline: readonly Step<PushContext>[] = [
 export const planPipeline: readonly Step<PushContext>[] = [resolveImage, renderMetadata, locateVersion];
 
 /**
- * pull: find the record and its archive; check the engine and note what it holds; stream the
- * archive in, nameless, letting its end through only when the bytes match; check the image; only
- * then tag it. A failure anywhere undoes it all (run.ts), so the user's engine is as it was.
+ * pull: find the record and its archive; check the destination (an engine: note what it holds; an
+ * archive file: free, written under a temporary name); stream the archive in, nameless, letting its end through only when the bytes match; check the image; only
+ * then tag it (or rename the file into place). A failure anywhere undoes it all (run.ts).
  */
-export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, checkEngine, loadImage, verifyImage, tagImage];
+export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, openDestination, loadImage, verifyImage, tagImage, commitArchive];

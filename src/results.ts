@@ -45,6 +45,8 @@ export interface PullResult {
   verified: PullContext['verified'];
   /** The tags set, with the image each named before (`previous`; none: the tag is new). */
   tags?: TagChange[];
+  /** Where an archive destination was written. */
+  written?: string;
   /** Names the archive gives that were not set (the record does not name them; --archive-tags sets them). */
   ignoredTags?: string[];
   error?: PushResult['error'];
@@ -82,6 +84,7 @@ export function pullResult(context: PullContext): PullResult {
     file: context.file,
     verified: { ...context.verified, ...(unchecked ? { imageId: `skipped: ${unchecked}` as const } : {}) },
     tags: context.tags,
+    ...(context.written ? { written: context.written } : {}),
     ignoredTags: context.ignoredNames?.length ? context.ignoredNames : undefined,
   };
 }

@@ -205,6 +205,7 @@ export async function pull(services: Services, reference: string, options: PullO
     options.output.debug?.(traceOf(cause));
     // The pull is one transaction on the engine: every tag back where it was, new images gone.
     const problems = (await context.transaction?.rollback()) ?? [];
+    await context.writer?.discard().catch((failure: unknown) => problems.push(`the partial archive could not be removed: ${(failure as Error)?.message ?? failure}`));
     const error = problems.length ? errors.rollbackIncomplete(asDonodoError(cause), problems) : cause;
     return { ...pullResult(context), status: 'failed', error: describeError(error) };
   }

@@ -5,6 +5,7 @@ import { DockerImageSource, type DockerOptions } from './docker-image-source.ts'
 const plugin: DonodoPlugin<'image-source', DockerOptions> = {
   kind: 'image-source',
   name: 'docker',
+  transports: ['docker-daemon'],
   description: 'The Docker engine (DOCKER_HOST or /var/run/docker.sock)',
   optionsSchema: {
     type: 'object',

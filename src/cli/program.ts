@@ -65,7 +65,9 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .command('pull')
     .description('restore an archived image into Docker, and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
+    .argument('[destination]', 'where to: the Docker engine (default), or a transport location (podman:, docker-archive:PATH, …)')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
     .addHelpText('after', EXAMPLES_PULL);
 

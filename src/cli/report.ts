@@ -65,7 +65,9 @@ export function printSummary(output: Write, results: PushResult[]): void {
 export function printPull(output: Write, result: PullResult): void {
   const write = clean(output);
   if (result.status !== 'loaded') return;
-  write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId}) from ${result.doi ?? `record ${result.recordId}`}\n`);
+  const from = result.doi ?? `record ${result.recordId}`;
+  if (result.written) write(`Wrote ${result.imageId} from ${from} to ${result.written}\n`);
+  else write(`Loaded ${result.images?.join(', ') || '(untagged image)'} (${result.imageId}) from ${from}\n`);
   for (const tag of result.tags ?? []) {
     if (tag.previous && tag.previous !== tag.id) write(`  ${tag.reference} now points at ${tag.id} (was ${tag.previous})\n`);
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { ImageTarget } from './image-target.ts';
+import type { ArchiveTarget, ImageTarget } from './image-target.ts';
 
 /** What donodo knows about a local image after inspecting it. */
 export interface ImageDetails {
@@ -30,7 +30,14 @@ export interface ImageSource {
   export(reference: string): Promise<Readable>;
 }
 
-/** What an `image-source` plugin creates: a source, and the target pulls load into. */
+/** An engine: a source, and the target pulls load into (docker, podman). */
 export type ImageEngine = ImageSource & ImageTarget;
+
+/**
+ * What an `image-source` plugin creates for the transports it serves: a source (push reads from it),
+ * a destination (pull loads into an engine, or writes an archive), or both. The core checks which
+ * one a location needs and says so when the plugin lacks it.
+ */
+export type ImageTransport = Partial<ImageSource> & (Partial<ImageTarget> | Partial<ArchiveTarget>);
 
 export const ImageSource: unique symbol = Symbol.for('donodo.ImageSource');

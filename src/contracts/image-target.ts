@@ -40,3 +40,28 @@ export interface ImageTarget {
 }
 
 export const ImageTarget: unique symbol = Symbol.for('donodo.ImageTarget');
+
+/** A destination file or folder being written by a pull: nothing is in place until {@link commit}. */
+export interface ArchiveWriter {
+  /** Where the pull writes the verified docker-archive tar stream (names taken out). */
+  stream: NodeJS.WritableStream;
+  /** Once the bytes were verified: move the result into place; returns where it is. */
+  commit(): Promise<string>;
+  /** The pull failed or was interrupted: remove what was written. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Where pulls can write an image instead of loading it: an archive file or an image layout folder
+ * (`docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR`). Writes go to a temporary name beside the
+ * destination and are renamed into place only once the pull verified them.
+ */
+export interface ArchiveTarget {
+  /**
+   * Check `path` (it must not exist; its folder must) and open a writer. `image`: what the archive
+   * is to name (`name`, NAME:TAG) and hold (`id`, the config digest, checked by the pull already).
+   */
+  open(path: string, image: { name?: string; id?: string }): Promise<ArchiveWriter>;
+}
+
+export const ArchiveTarget: unique symbol = Symbol.for('donodo.ArchiveTarget');

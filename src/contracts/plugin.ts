@@ -1,11 +1,11 @@
 import type { Compressor } from './compressor.ts';
-import type { ImageEngine } from './image-source.ts';
+import type { ImageTransport } from './image-source.ts';
 import type { MetadataProvider } from './metadata-provider.ts';
 import type { StorageBackend } from './storage-backend.ts';
 
 /** What each kind of plugin creates. */
 export interface PluginKinds {
-  'image-source': ImageEngine;
+  'image-source': ImageTransport;
   storage: StorageBackend;
   compressor: Compressor;
   metadata: MetadataProvider;
@@ -94,6 +94,11 @@ export interface DonodoPlugin<K extends PluginKind = PluginKind, O = Record<stri
   optionsSchema?: Record<string, unknown>;
   /** Flags the CLI offers while this plugin is selected. */
   cliOptions?: PluginCliOption[];
+  /**
+   * `image-source` plugins: the transports (skopeo's names: `docker-daemon`, `podman`,
+   * `docker-archive`, `oci-archive`, `oci`) whose locations this plugin serves, e.g. `podman:NAME:TAG`.
+   */
+  transports?: string[];
   create(options: O, deps: PluginDeps): PluginKinds[K] | Promise<PluginKinds[K]>;
 }
 

@@ -33,6 +33,14 @@ export const errors = {
     new DonodoError('TRANSPORT_UNSUPPORTED', `Image location "${cleanText(input)}" uses ${transport}, but ${why}.`, {
       hint: 'Pull the image into an engine first (docker pull), or save it to a file (skopeo copy … docker-archive:image.tar), and give that.',
     }),
+  transportUnknown: (transport: string, known: string[]) =>
+    new DonodoError('TRANSPORT_UNKNOWN', `No image plugin serves the transport "${cleanText(transport)}".`, {
+      hint: `Transports served here: ${known.join(', ') || 'none'}. A third-party image-source plugin lists its own in "transports".`,
+    }),
+  transportCannot: (input: string, transport: string, what: string) =>
+    new DonodoError('TRANSPORT_UNSUPPORTED', `"${cleanText(input)}": ${transport} locations cannot ${what}.`, {
+      hint: 'See "Transports" in the README for what each one can do.',
+    }),
   configNotFound: (file: string, cause?: unknown) =>
     new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
       hint: 'Check the path given to --config.',

@@ -59,6 +59,13 @@ export class PluginHost {
     return plugin as DonodoPlugin<K, any>;
   }
 
+  /** The image-source plugin that serves a transport (`podman`, `docker-archive`, …). */
+  forTransport(transport: string): DonodoPlugin<'image-source', any> {
+    const plugin = this.list('image-source').find((p) => p.transports?.includes(transport));
+    if (!plugin) throw errors.transportUnknown(transport, this.list('image-source').flatMap((p) => p.transports ?? []));
+    return plugin;
+  }
+
   /** Check the options against the plugin's schema (all problems at once). */
   checkOptions(plugin: AnyPlugin, options: Record<string, unknown>): void {
     if (!plugin.optionsSchema) return;
@@ -92,6 +99,7 @@ function shapeProblems(plugin: unknown): string[] {
   if (typeof p.create !== 'function') problems.push('create must be a function (options, deps) => instance');
   if (p.optionsSchema !== undefined && (p.optionsSchema === null || typeof p.optionsSchema !== 'object')) problems.push('optionsSchema must be a JSON Schema object');
   if (p.cliOptions !== undefined && !Array.isArray(p.cliOptions)) problems.push('cliOptions must be a list');
+  if (p.transports !== undefined && !(Array.isArray(p.transports) && p.transports.every((t) => typeof t === 'string'))) problems.push('transports must be a list of transport names');
   return problems;
 }
 

@@ -16,6 +16,8 @@ export interface ImageLocation {
   reference?: string;
   /** What the user wrote. */
   input: string;
+  /** No transport was written: the configured image source (the Docker engine unless configured). */
+  defaulted?: true;
 }
 
 export type Transport = 'docker-daemon' | 'podman' | 'docker-archive' | 'oci-archive' | 'oci';
@@ -27,17 +29,19 @@ const ARCHIVES = new Set<Transport>(['docker-archive', 'oci-archive', 'oci']);
 export const TRANSPORTS: readonly Transport[] = [...ENGINES, ...ARCHIVES];
 
 /**
- * Parse `[TRANSPORT:]…`. A prefix that is no transport is part of a plain reference
+ * Parse `[TRANSPORT:]…` (`destination`: where a pull writes, so an engine's NAME:TAG is optional).
+ * A prefix that is no transport is part of a plain reference
  * (`localhost:5000/x:1` is the Docker engine's image `localhost:5000/x`, tag 1).
  */
-export function parseImageLocation(input: string): ImageLocation {
+export function parseImageLocation(input: string, options: { destination?: boolean } = {}): ImageLocation {
   const colon = input.indexOf(':');
   const prefix = colon > 0 ? input.slice(0, colon) : '';
   const rest = input.slice(colon + 1);
   if (prefix === 'docker' && rest.startsWith('//')) throw errors.transportUnsupported(input, 'docker://', 'registries are not a transport donodo reads or writes yet');
   if (ENGINES.has(prefix as Transport)) {
-    if (!rest) throw errors.transportIncomplete(input, `${prefix}:NAME:TAG`);
-    return { transport: prefix as Transport, reference: rest, input };
+    // A pull into an engine may leave the name out (`podman:`): the image gets the record's.
+    if (!rest && !options.destination) throw errors.transportIncomplete(input, `${prefix}:NAME:TAG`);
+    return { transport: prefix as Transport, ...(rest ? { reference: rest } : {}), input };
   }
   if (ARCHIVES.has(prefix as Transport)) {
     const split = rest.indexOf(':');
@@ -47,7 +51,7 @@ export function parseImageLocation(input: string): ImageLocation {
     if (reference === '') throw errors.transportIncomplete(input, `${prefix}:PATH${prefix === 'docker-archive' ? ':NAME:TAG' : ':REF'} (nothing follows the second colon)`);
     return { transport: prefix as Transport, path, ...(reference ? { reference } : {}), input };
   }
-  return { transport: 'docker-daemon', reference: input, input };
+  return { transport: 'docker-daemon', reference: input, input, defaulted: true };
 }
 
 /** Whether the transport names an engine (images are loaded and tagged) rather than a file or folder. */

@@ -157,6 +157,22 @@ describe('an archive sets no tag its record does not name', () => {
   });
 });
 
+describe('a pull under another name', () => {
+  it('gives the image the name of docker-daemon:NAME:TAG or --name, and leaves the record\'s own tag alone', async () => {
+    const archived = await archivedOnly(tool('4.0'));
+    const record = await publishRecord(zenodo, { title: title(`${NAME}/tool`), version: '4.0', tar: archived.tar, notes: donodoNotes({ id: archived.id, name: tool('4.0') }) });
+    built.push(tool('renamed'), tool('flagged'));
+
+    const pulled = await donodo(['pull', record.doi, `docker-daemon:${tool('renamed')}`]);
+    expect(pulled.code, pulled.stderr).toBe(0);
+    expect(await imageId(tool('renamed'))).toBe(archived.id);
+    expect(pulled.stdout).not.toContain('not tagged');
+    const flagged = await donodo(['pull', record.doi, '--name', tool('flagged'), '--json']);
+    expect(flagged.json[0]).toMatchObject({ status: 'loaded', image: tool('flagged'), imageId: archived.id });
+    expect(await imageId(tool('4.0'))).toBeUndefined();
+  });
+});
+
 describe('a pull succeeds only with a verified, loaded image', () => {
   it('fails before downloading anything when no engine answers', async () => {
     const id = await image(tool('3.0'));
@@ -166,7 +182,7 @@ describe('a pull succeeds only with a verified, loaded image', () => {
 
     const pulled = await donodo(['pull', pushed.json[0].doi, '--json'], { DOCKER_HOST: `unix://${project}/no-engine.sock` });
     expect(pulled.code).toBe(1);
-    expect(pulled.json[0]).toMatchObject({ status: 'failed', error: { code: 'DOCKER_UNAVAILABLE', step: 'engine' } });
+    expect(pulled.json[0]).toMatchObject({ status: 'failed', error: { code: 'DOCKER_UNAVAILABLE', step: 'destination' } });
     expect(downloads()).toBe(before);
     expect(await imageId(tool('3.0'))).toBe(id);
   });

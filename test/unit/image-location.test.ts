@@ -22,4 +22,9 @@ describe('image locations, named as skopeo names them', () => {
     expect(() => parseImageLocation('oci:dir:')).toThrow(/nothing follows the second colon/);
     expect(() => parseImageLocation('docker://ghcr.io/x/y:1')).toThrow(/registries are not a transport donodo reads or writes yet/);
   });
+
+  it('lets a pull destination leave an engine\'s name out', () => {
+    expect(parseImageLocation('podman:', { destination: true })).toEqual({ transport: 'podman', input: 'podman:' });
+    expect(parseImageLocation('docker-daemon:lab/x:2', { destination: true })).toMatchObject({ transport: 'docker-daemon', reference: 'lab/x:2' });
+  });
 });

@@ -17,6 +17,10 @@ export interface TagChange {
  */
 export class EngineTransaction {
   readonly #target: ImageTarget;
+  /** The engine this transaction is on. */
+  get target(): ImageTarget {
+    return this.#target;
+  }
   /** Tag → image id, before the pull. */
   readonly #tags: Map<string, string>;
   readonly #ids: Set<string>;

@@ -46,13 +46,13 @@ export const loadImage: Step<PullContext> = {
     });
     let loaded: LoadedImage;
     try {
-      loaded = await services.target.load(archive as Readable);
+      loaded = await deliver(context, archive);
     } catch (cause) {
       await feeding;
       throw translate(streamError ?? cause, file.key);
     }
     await feeding;
-    context.transaction!.loaded(loaded.ids, loaded.references);
+    context.transaction?.loaded(loaded.ids, loaded.references);
     if (streamError) throw translate(streamError, file.key);
     if (!measured || measured.md5 !== file.md5) throw errors.checksumMismatch(`Downloaded ${file.key} of ${name}`, file.md5, measured?.md5 ?? 'none');
     context.verified.md5 = true;
@@ -68,6 +68,16 @@ export const loadImage: Step<PullContext> = {
     else throw errors.engineLoadedOther(name, known, context.imageId!);
   },
 };
+
+/**
+ * Into the engine (what it reports it loaded), or into the archive being written (the image is then
+ * the one the archive's own config names; the pull checks it like a load).
+ */
+async function deliver(context: PullContext, archive: GuardedArchive): Promise<LoadedImage> {
+  if (context.transaction) return context.transaction.target.load(archive);
+  await pipeline(archive, context.writer!.stream);
+  return { ids: archive.identity?.configs ?? [], references: [] };
+}
 
 function translate(cause: unknown, key: string) {
   const code = (cause as { code?: string }).code;

@@ -1,6 +1,7 @@
 import type { ArchiveIdentity } from '../../archive/guarded-archive.ts';
 import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
 import type { DonodoNotes } from '../../donodo-notes.ts';
+import type { ArchiveWriter } from '../../contracts/image-target.ts';
 import type { EngineTransaction, TagChange } from './engine-transaction.ts';
 
 /** The outcome of one check: passed, or skipped with the reason (a failed check is an error). */
@@ -16,6 +17,10 @@ export interface PullContext {
   file?: ArchiveFile;
   /** The pull's changes to the engine, undone together on failure. */
   transaction?: EngineTransaction;
+  /** Or, for an archive destination, what is being written (renamed into place once verified). */
+  writer?: ArchiveWriter;
+  /** Where the archive destination was written. */
+  written?: string;
   /** The image id the load brought in (exactly one). */
   imageId?: string;
   /** What the archive's own bytes say the image is. */
@@ -38,6 +43,15 @@ export interface PullOptions {
   tag?: string;
   /** Also set the tags the archive gives that the record does not name. */
   archiveTags?: boolean;
+  /** Where to: a transport location (`podman:`, `docker-archive:PATH`…); default the configured engine. */
+  destination?: string;
+  /** NAME:TAG to give the image instead of the one the record names. */
+  name?: string;
+}
+
+/** The name the pulled image is to have: the one asked for, else the record's. */
+export function wantedName(context: PullContext): string | undefined {
+  return context.options.name ?? context.expected?.imageName;
 }
 
 /** How messages name a record: its DOI, else its id. */

@@ -1,20 +1,22 @@
 import { errors } from '../../errors/catalogue.ts';
 import { parseImageRef } from '../../image-ref.ts';
 import type { Step } from '../../pipeline/step.ts';
-import { recordName, type PullContext } from './pull-context.ts';
+import { recordName, wantedName, type PullContext } from './pull-context.ts';
 
 /**
- * Give the verified image the name the record gives it (`docker-image-name`), and the archive's own
- * names only when asked (--archive-tags) or when the record names none. Every tag that moves is
+ * Give the verified image the name the record gives it (`docker-image-name`) or the one asked for
+ * (--name), and the archive's own names only when asked (--archive-tags) or when the record names none. Every tag that moves is
  * reported with where it pointed before, as `docker load` does.
  */
 export const tagImage: Step<PullContext> = {
   id: 'tag',
   title: 'Tag the image',
+  enabled: (context) => !context.writer,
   async run(context) {
-    const named = context.expected?.imageName;
+    const named = wantedName(context);
     if (named) checkName(named, recordName(context.record!));
-    const archive = (context.archiveNames ?? []).filter((name) => name !== named);
+    // Under another name (--name), the record's own is not reported as one the record does not name.
+    const archive = (context.archiveNames ?? []).filter((name) => name !== named && name !== context.expected?.imageName);
     const wanted = named ? [named, ...(context.options.archiveTags ? archive : [])] : archive;
     context.ignoredNames = archive.filter((name) => !wanted.includes(name));
     context.tags = [];
