@@ -97,10 +97,8 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
     return transports.get(name)!;
   };
 
-  const engine = await container.getAsync<ImageEngine>(ImageSource);
   return {
-    source: engine,
-    target: engine,
+    source: await container.getAsync<ImageEngine>(ImageSource),
     imagesAt,
     storage: await container.getAsync(StorageBackend),
     compressor: await container.getAsync(Compressor),

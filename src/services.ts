@@ -1,15 +1,12 @@
 import type { Compressor } from './contracts/compressor.ts';
 import type { ImageSource, ImageTransport } from './contracts/image-source.ts';
 import type { ImageLocation } from './transports/image-location.ts';
-import type { ImageTarget } from './contracts/image-target.ts';
 import type { MetadataProvider } from './contracts/metadata-provider.ts';
 import type { StorageBackend } from './contracts/storage-backend.ts';
 
 /** The plugin instances a pipeline works with, built by the composition root (container.ts). */
 export interface Services {
   source: ImageSource;
-  /** Where pulls load images: the image-source plugin's engine. */
-  target: ImageTarget;
   /** The plugin instance that serves an image location's transport (`podman:…`, `docker-archive:…`). */
   imagesAt(location: ImageLocation): Promise<ImageTransport>;
   storage: StorageBackend;

@@ -67,8 +67,7 @@ export class EngineTransaction {
     if (changed.length === 0) return;
     this.#changes.splice(0, this.#changes.length, ...this.#changes.filter((change) => change.reference !== reference));
     const previous = this.before(reference);
-    if (previous) await this.#target.tag(previous, reference);
-    else await this.#target.remove(reference);
+    await this.#restore(reference, previous);
   }
 
   /** Point `reference` at `id`; a tag that already points there is left alone. */
@@ -82,6 +81,12 @@ export class EngineTransaction {
     return change;
   }
 
+  /** Point `reference` back at the image it named before the pull, or remove it when it is new. */
+  async #restore(reference: string, previous: string | undefined): Promise<void> {
+    if (previous) await this.#target.tag(previous, reference);
+    else await this.#target.remove(reference);
+  }
+
   /**
    * Undo everything: tags back in reverse order, then the images the load brought that were not
    * there before (those it reported; when the load itself failed, new images that no tag names,
@@ -91,8 +96,7 @@ export class EngineTransaction {
     const problems: string[] = [];
     for (const change of this.#changes.reverse()) {
       try {
-        if (change.previous) await this.#target.tag(change.previous, change.reference);
-        else await this.#target.remove(change.reference);
+        await this.#restore(change.reference, change.previous);
       } catch (cause) {
         problems.push(
           change.previous
