@@ -6,7 +6,7 @@ export * from './contracts/index.ts';
 export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
 export { asFileSystemError, fileSystemError } from './errors/fs-error.ts';
 export { imageFileCandidates, isImageArchiveKey } from './image-file.ts';
-export { parseDonodoNotes, type DonodoNotes } from './donodo-notes.ts';
+export { identityFromNotes, notesWithIdentity } from './donodo-notes.ts';
 export { MeasuringStream, type Measured } from './streams/measure.ts';
 export { renderTemplate, validateTemplate, ORIGINAL_DEFAULT_TEMPLATE, TEMPLATE_HINT, type TemplateScope } from './templates/index.ts';
 export { templateScope } from './metadata/template-scope.ts';

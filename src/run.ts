@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import pLimit from 'p-limit';
 import type { LoadedConfig } from './config/config.ts';
 import type { ImageSettings } from './config/image-settings.ts';
-import { parseImageRef } from './image-ref.ts';
 import type { LockFile } from './lock/lock-file.ts';
 import { loadConfig } from './config/load-config.ts';
 import { createPluginHost, createServices, type Overrides } from './container.ts';
@@ -18,6 +17,7 @@ import { planResult, pullResult, pushResult, type PullResult, type PushResult } 
 import type { Services } from './services.ts';
 import type { PullContext, PullOptions } from './steps/pull/pull-context.ts';
 import type { PushContext, PushOptions } from './steps/push/push-context.ts';
+import { resolvePushImage, statedRef, type ResolvedImage } from './steps/push/resolve-image.ts';
 import { sweepStaleSpools } from './steps/push/spool-file.ts';
 
 export type { PullResult, PushResult } from './results.ts';
@@ -100,7 +100,17 @@ export interface PushRun extends PushOptions {
 export async function push(services: Services, references: readonly string[], run: PushRun): Promise<PushResult[]> {
   // Spools of runs that were killed (they could not remove their own) go before this run adds one.
   await sweepStaleSpools(run.tmpDir);
-  const names = references.map(nameOf);
+  if (run.name && references.length > 1) throw errors.nameForOneImage(references.length);
+  // The name each image is archived under groups its tags; where only the image can say (an archive
+  // without a name in its reference), it is read now, once, and the push goes on from that look.
+  const looks = new Map<number, Promise<ResolvedImage>>();
+  const names = await Promise.all(references.map(async (reference, index) => {
+    const stated = statedName(reference, run.name);
+    if (stated !== null) return stated;
+    const look = resolvePushImage(services, reference);
+    looks.set(index, look);
+    return look.then((resolved) => resolved.ref.name, () => reference);
+  }));
   const settings = new Map<string, ImageSettings>();
   for (const name of new Set(names)) settings.set(name, (await run.settings?.(name)) ?? { templates: [] });
 
@@ -134,7 +144,7 @@ export async function push(services: Services, references: readonly string[], ru
           let arrived!: () => void;
           const ready = new Promise<void>((resolve) => (arrived = resolve));
           const hooks = pipelined ? { turn, arrived } : {};
-          const done = pushOne(services, reference, settings.get(names[index]!)!, run, output, hooks).then((result) => {
+          const done = pushOne(services, reference, settings.get(names[index]!)!, run, output, { ...hooks, resolved: looks.get(index) }).then((result) => {
             results[index] = result;
             arrived(); // also when it ended before reaching the queue
             return run.dryRun || result.status === 'published' || result.status === 'unchanged' ? undefined : reference;
@@ -157,7 +167,7 @@ async function pushOne(
   settings: ImageSettings,
   run: PushRun,
   output: RunnerOutput,
-  hooks: Pick<PushContext, 'turn' | 'arrived'> = {},
+  hooks: Pick<PushContext, 'turn' | 'arrived' | 'resolved'> = {},
 ): Promise<PushResult> {
   const context: PushContext = { reference, options: run, settings, lock: run.dryRun ? undefined : run.lock, ...hooks };
   try {
@@ -176,10 +186,13 @@ async function pushOne(
   }
 }
 
-/** The image name of a reference (or the reference itself when it does not parse: it fails on its own). */
-function nameOf(reference: string): string {
+/**
+ * The image name a reference states (or the reference itself when it does not parse: it fails on
+ * its own); null when only the image can tell.
+ */
+function statedName(reference: string, name?: string): string | null {
   try {
-    return parseImageRef(reference).name;
+    return statedRef(reference, name)?.name ?? null;
   } catch {
     return reference;
   }

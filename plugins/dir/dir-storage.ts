@@ -9,7 +9,6 @@ import {
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
-  parseDonodoNotes,
   type ArchiveFile,
   type ArchivedRecord,
   type DepositionMetadata,
@@ -22,7 +21,7 @@ import {
   type VersionRequest,
 } from '../../src/plugin-api.ts';
 import { checkArchiveFolder, damagedRecord, isPlainName, readPlainFile, requireRealFolder, streamPlainFile, symlinkRefused, tempBeside } from './archive-files.ts';
-import { type StoredRecord, toArchived } from './stored-record.ts';
+import { identityOfStored, type StoredRecord, toArchived } from './stored-record.ts';
 
 /**
  * Archive layout:
@@ -121,6 +120,7 @@ export class DirStorage implements StorageBackend {
       stored.files = stored.files.filter((f) => f !== file);
     }
     stored.metadata = { ...metadata };
+    stored.image = request.identity;
     stored.title = typeof metadata.title === 'string' ? metadata.title : '';
     await this.#write(stored);
     return { record: toArchived(stored, this.location), action };
@@ -181,7 +181,7 @@ export class DirStorage implements StorageBackend {
       const at = reference.lastIndexOf(':');
       const hasTag = at > reference.lastIndexOf('/');
       const name = hasTag ? reference.slice(0, at) : reference;
-      concept = published.filter((r) => parseDonodoNotes(r.metadata.notes).imageName?.replace(/:[^:/]*$/, '') === name);
+      concept = published.filter((r) => identityOfStored(r)?.name === name);
       if (hasTag) concept = concept.filter((r) => r.metadata.version === reference.slice(at + 1));
     }
     if (options.tag) concept = concept.filter((r) => r.metadata.version === options.tag);

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import './defer-unused-dependencies.ts'; // before dockerode: see there
 import Docker from 'dockerode';
-import { DonodoError, type EngineImage, type ImageDetails, type ImageEngine, type LoadedImage } from '../../src/plugin-api.ts';
+import { DonodoError, type EngineImage, type ExportedImage, type ImageDetails, type ImageEngine, type ImageLocation, type LoadedImage } from '../../src/plugin-api.ts';
 import { readLoadMessages } from './load-messages.ts';
 
 export interface DockerOptions {
@@ -12,6 +12,7 @@ export interface DockerOptions {
 export class DockerImageSource implements ImageEngine {
   readonly #docker: Docker;
   readonly #where: string;
+  #apiVersion?: Promise<string>;
 
   constructor(options: DockerOptions, env: Record<string, string | undefined>) {
     const target = connectionOf(options, env);
@@ -19,8 +20,9 @@ export class DockerImageSource implements ImageEngine {
     this.#where = target.where;
   }
 
-  async inspect(reference: string): Promise<ImageDetails> {
-    let info: Docker.ImageInspectInfo;
+  async inspect(location: ImageLocation): Promise<ImageDetails> {
+    const reference = referenceOf(location);
+    let info: Docker.ImageInspectInfo & { Variant?: string };
     try {
       info = await this.#docker.getImage(reference).inspect();
     } catch (cause) {
@@ -34,16 +36,24 @@ export class DockerImageSource implements ImageEngine {
       created: info.Created,
       labels: { ...(info.Config?.Labels ?? {}) },
       size: info.Size,
+      platform: { os: info.Os, architecture: info.Architecture, ...(info.Variant ? { variant: info.Variant } : {}) },
       inspect: info as unknown as Record<string, unknown>,
     };
   }
 
-  async export(reference: string): Promise<Readable> {
+  async export(location: ImageLocation): Promise<ExportedImage> {
+    const reference = referenceOf(location);
     try {
-      return (await this.#docker.getImage(reference).get()) as Readable;
+      const [stream, version] = await Promise.all([this.#docker.getImage(reference).get() as Promise<Readable>, this.#version()]);
+      // Docker 25 (API 1.44) and later write `docker save` as an OCI layout with manifest.json beside it.
+      return { stream, format: apiAtLeast(version, 1, 44) ? 'oci-layout' : 'docker-save' };
     } catch (cause) {
       throw this.#translate(cause, reference);
     }
+  }
+
+  #version(): Promise<string> {
+    return (this.#apiVersion ??= this.#docker.version().then((v) => v.ApiVersion));
   }
 
   async load(tar: Readable): Promise<LoadedImage> {
@@ -136,6 +146,17 @@ function connectionOf(options: DockerOptions, env: Record<string, string | undef
   }
   const tls = url[1] === 'https' || env.DOCKER_TLS_VERIFY === '1';
   return { options: { host: url[2], port: Number(url[3] ?? (tls ? 2376 : 2375)), protocol: tls ? 'https' : 'http' }, where: host };
+}
+
+/** The engine's NAME:TAG of a location (`docker-daemon:NAME:TAG`, or a plain NAME:TAG). */
+function referenceOf(location: ImageLocation): string {
+  if (!location.reference) throw new DonodoError('TRANSPORT_INCOMPLETE', `"${location.input}" names no image.`, { hint: 'Write NAME:TAG after the transport, e.g. docker-daemon:team/tool:1.0.' });
+  return location.reference;
+}
+
+function apiAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
 }
 
 function statusOf(cause: unknown): number | undefined {

@@ -1,4 +1,4 @@
-import type { ArchiveFile, ArchivedRecord } from '../../src/plugin-api.ts';
+import { identityFromNotes, type ArchiveFile, type ArchivedRecord } from '../../src/plugin-api.ts';
 import type { Deposition, ZenodoRecord } from './zenodo-json.ts';
 
 /** `md5:<hex>` or `<hex>` (Zenodo writes both) as lower-case hex. */
@@ -15,6 +15,8 @@ function common(source: Deposition | ZenodoRecord): Omit<ArchivedRecord, 'publis
     version: typeof source.metadata?.version === 'string' ? source.metadata.version : undefined,
     title: source.title || String(source.metadata?.title ?? ''),
     metadata: source.metadata ?? {},
+    // donodo keeps the image identity in the notes, as the original donodo did (more keys after its two).
+    identity: identityFromNotes(source.metadata?.notes),
   };
 }
 

@@ -5,7 +5,8 @@ import {
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
-  parseDonodoNotes,
+  identityFromNotes,
+  notesWithIdentity,
   type ArchiveFile,
   type ArchivedRecord,
   type DepositionMetadata,
@@ -130,8 +131,10 @@ export class ZenodoStorage implements StorageBackend {
     return (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
   }
 
-  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
+  async openDraft(request: VersionRequest, located: Located, given: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
     const { keep, created } = options;
+    // The record says what image it holds where Zenodo keeps it: in the notes (the original donodo's keys first).
+    const metadata = { ...given, notes: notesWithIdentity(given.notes, request.identity) };
     if (options.size !== undefined) checkSize('image archive', options.size);
     this.#requireToken();
     let deposition: Deposition;
@@ -340,8 +343,7 @@ function checkSize(name: string, size: number): void {
 /** Whether a deposition is of this image: its title, or the image name its notes record. */
 function belongsTo(deposition: Deposition, request: VersionRequest): boolean {
   if ((deposition.title || deposition.metadata?.title) === request.title) return true;
-  const named = parseDonodoNotes(deposition.metadata?.notes).imageName;
-  return named !== undefined && named.slice(0, named.lastIndexOf(':')) === request.name;
+  return identityFromNotes(deposition.metadata?.notes)?.name === request.name;
 }
 
 function isRemoveFilesFirst(cause: unknown): boolean {

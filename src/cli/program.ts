@@ -49,7 +49,8 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const push = program
     .command('push')
     .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
-    .argument('[image...]', 'image references NAME:TAG (a tag other than "latest" is required)')
+    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF] (a tag other than "latest" is required)')
+    .option('--name <name:tag>', 'archive the image under this name and tag (for an archive or layout that carries none, or to rename)')
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
     .option('--force-upload', 'upload the archive even when the draft already holds the same one')

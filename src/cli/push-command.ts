@@ -29,6 +29,7 @@ export async function pushCommand(session: Session, services: Services, invocati
   const autoPublish = Boolean(options.autoPublish ?? config.autoPublish);
 
   const results = await push(services, references, {
+    name: options.name as string | undefined,
     autoPublish,
     forceUpload: Boolean(options.forceUpload),
     replaceDraft: Boolean(options.replaceDraft),

@@ -1,33 +1,54 @@
 import type { Readable } from 'node:stream';
+import type { ArchiveFormat, Platform } from './image-identity.ts';
+import type { ImageLocation } from './image-location.ts';
 import type { ArchiveTarget, ImageTarget } from './image-target.ts';
 
-/** What donodo knows about a local image after inspecting it. */
+/**
+ * What a source knows about an image, the same for every source: an engine reports it from its
+ * own inspect, an archive or layout from the image config it holds.
+ */
 export interface ImageDetails {
-  /** Content-addressed image id, `sha256:<hex>`; the same after `docker save` and `docker load`. */
+  /** The config digest, `sha256:<hex>`: the classic Docker image id, the same after `docker save` and `docker load`. */
   id: string;
-  /** Repository name without tag, as the user wrote it (`localhost:5000/team/tool`). */
-  name: string;
-  /** The tag being archived. */
-  tag: string;
-  /** Creation time reported by the engine (ISO 8601). */
-  created: string;
-  /** Image labels (`Config.Labels`), never null. */
+  /** The manifest digest, where the source has one (an OCI layout, Docker's containerd store). */
+  manifest?: string;
+  /**
+   * Repository name without tag (`localhost:5000/team/tool`), as the user wrote it or as the source
+   * names the image; absent when the source carries no name (then the push needs `--name`).
+   */
+  name?: string;
+  /** The tag, likewise. */
+  tag?: string;
+  /** Creation time from the image config (ISO 8601), when it gives one. */
+  created?: string;
+  /** Image labels (`config.Labels`), never null. */
   labels: Record<string, string>;
-  /** Uncompressed size in bytes as reported by the engine (used for progress only). */
+  /** Size in bytes of what the export will stream, as far as known beforehand (for progress; 0 when unknown). */
   size: number;
-  /** The full `docker inspect` object, for templates. */
-  inspect: Record<string, unknown>;
+  /** The platform of the image config. */
+  platform: Platform;
+  /** The engine's own raw inspect object (`docker inspect`), only where there is an engine. */
+  inspect?: Record<string, unknown>;
+}
+
+/** An image with the name and tag it is archived under (what metadata providers and templates see). */
+export type NamedImage = ImageDetails & { name: string; tag: string };
+
+/** An export: a tar `docker load` reads, and how it lays the image out. */
+export interface ExportedImage {
+  stream: Readable;
+  format: ArchiveFormat;
 }
 
 /**
- * Where images come from: inspect and export. The built-in implementation is the `docker` plugin,
- * which is also an {@link ImageTarget}.
+ * Where images come from: inspect and export. Built-ins: `docker` and `podman` (engines, which are
+ * also {@link ImageTarget}s) and `archive` (`docker-archive:`, `oci-archive:`, `oci:`).
  */
 export interface ImageSource {
-  /** Inspect `name:tag`; throws a DonodoError `IMAGE_NOT_FOUND` when it is not present. */
-  inspect(reference: string): Promise<ImageDetails>;
-  /** A `docker save` tar stream of the reference. */
-  export(reference: string): Promise<Readable>;
+  /** Inspect the image at `location`; throws a DonodoError `IMAGE_NOT_FOUND` when it is not there. */
+  inspect(location: ImageLocation): Promise<ImageDetails>;
+  /** The image as an uncompressed tar that `docker load` reads (a `docker save` stream, or an OCI layout with `manifest.json`). */
+  export(location: ImageLocation): Promise<ExportedImage>;
 }
 
 /** An engine: a source, and the target pulls load into (docker, podman). */

@@ -1,4 +1,6 @@
 export * from './compressor.ts';
+export * from './image-identity.ts';
+export * from './image-location.ts';
 export * from './image-source.ts';
 export * from './image-target.ts';
 export * from './metadata-provider.ts';

@@ -1,4 +1,4 @@
-import type { ImageDetails } from './image-source.ts';
+import type { NamedImage } from './image-source.ts';
 
 /** Zenodo deposition metadata in the legacy deposit API's shape (`metadata` of a deposition). */
 export type DepositionMetadata = Record<string, unknown>;
@@ -12,8 +12,8 @@ export interface TemplateInput {
 
 /** What a metadata provider may read while it contributes. */
 export interface MetadataContext {
-  /** The image being archived. */
-  image: ImageDetails;
+  /** The image being archived, with the name and tag it is archived under. */
+  image: NamedImage;
   /** Directory of the configuration file (or the working directory), for resolving relative paths. */
   baseDir: string;
   /**

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ImageIdentity } from './image-identity.ts';
 import type { DepositionMetadata } from './metadata-provider.ts';
 import type { ProgressSink } from './progress.ts';
 
@@ -27,6 +28,11 @@ export interface ArchivedRecord {
   webUrl?: string;
   metadata: DepositionMetadata;
   files: ArchiveFile[];
+  /**
+   * What the archived image is, as the storage persisted it (Zenodo: keys in `metadata.notes`; dir:
+   * `record.json`). Absent for records that do not say (made by hand, or notes rewritten since).
+   */
+  identity?: ImageIdentity;
 }
 
 /** One image version to archive. */
@@ -34,7 +40,8 @@ export interface VersionRequest {
   /** Image name without tag: one name is one concept. */
   name: string;
   tag: string;
-  imageId: string;
+  /** What the archive holds: a storage persists it with the version (see {@link ArchivedRecord.identity}). */
+  identity: ImageIdentity;
   /** Title the concept is known by (rendered metadata `title`). */
   title: string;
   /** Concept record to add the version to, named by the user (flag or configuration): it must exist. */

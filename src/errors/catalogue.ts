@@ -41,6 +41,14 @@ export const errors = {
     new DonodoError('TRANSPORT_UNSUPPORTED', `"${cleanText(input)}": ${transport} locations cannot ${what}.`, {
       hint: 'See "Transports" in the README for what each one can do.',
     }),
+  imageUnnamed: (input: string, name: string | undefined) =>
+    new DonodoError('IMAGE_UNNAMED', `"${cleanText(input)}" ${name ? `gives the image the name "${cleanText(name)}" but no tag` : 'gives the image no name and tag'}, and a version is archived under NAME:TAG.`, {
+      hint: 'Give the name with --name NAME:TAG (e.g. --name team/tool:1.0), or in the reference where the transport takes one (docker-archive:PATH:NAME:TAG, oci:DIR:REF).',
+    }),
+  nameForOneImage: (count: number) =>
+    new DonodoError('USAGE', `--name names one image, but ${count} were given.`, {
+      hint: 'Push the images one at a time with their own --name, or name each in its reference (docker-archive:PATH:NAME:TAG).',
+    }),
   configNotFound: (file: string, cause?: unknown) =>
     new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
       hint: 'Check the path given to --config.',

@@ -1,26 +1,7 @@
+import type { ImageLocation, Transport } from '../contracts/image-location.ts';
 import { errors } from '../errors/catalogue.ts';
 
-/**
- * Where an image is, in skopeo's words (containers-transports(5)): a transport, then what that
- * transport needs. `NAME:TAG` alone means the Docker engine, as with `docker` itself.
- */
-export interface ImageLocation {
-  /** `docker-daemon`, `podman`, `docker-archive`, `oci-archive` or `oci`. */
-  transport: Transport;
-  /** The archive file or layout folder (archive transports). */
-  path?: string;
-  /**
-   * `NAME:TAG` for engines and for a `docker-archive:` suffix; for `oci:`/`oci-archive:`, the
-   * `org.opencontainers.image.ref.name` the image is annotated with. Absent when not given.
-   */
-  reference?: string;
-  /** What the user wrote. */
-  input: string;
-  /** No transport was written: the configured image source (the Docker engine unless configured). */
-  defaulted?: true;
-}
-
-export type Transport = 'docker-daemon' | 'podman' | 'docker-archive' | 'oci-archive' | 'oci';
+export type { ImageLocation, Transport } from '../contracts/image-location.ts';
 
 /** Engines: what follows the transport is a NAME:TAG. */
 const ENGINES = new Set<Transport>(['docker-daemon', 'podman']);

@@ -32,7 +32,7 @@ export const loadImage: Step<PullContext> = {
       highWaterMark: BUFFER,
       limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
-    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.dockerId });
+    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.config });
     let measured: Measured | undefined;
     measure.once('finish', () => {
       measured = measure.result();
@@ -59,7 +59,7 @@ export const loadImage: Step<PullContext> = {
     context.archiveNames = [...archive.names];
     const ids = [...new Set(loaded.ids)];
     if (ids.length === 0) throw errors.loadedNothing(name);
-    if (ids.length > 1) throw errors.unexpectedImages(name, context.expected?.dockerId ?? ids[0]!, ids);
+    if (ids.length > 1) throw errors.unexpectedImages(name, context.expected?.config ?? ids[0]!, ids);
     context.imageId = ids[0];
     context.identity = archive.identity;
     const known = identifiers(archive.identity);

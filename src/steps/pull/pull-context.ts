@@ -1,6 +1,6 @@
 import type { ArchiveIdentity } from '../../archive/guarded-archive.ts';
 import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
-import type { DonodoNotes } from '../../donodo-notes.ts';
+import type { ImageIdentity } from '../../contracts/image-identity.ts';
 import type { ArchiveWriter } from '../../contracts/image-target.ts';
 import type { EngineTransaction, TagChange } from './engine-transaction.ts';
 
@@ -12,8 +12,8 @@ export interface PullContext {
   reference: string;
   options: PullOptions;
   record?: ArchivedRecord;
-  /** What the record says the image is (its notes). */
-  expected?: DonodoNotes;
+  /** What the record says the image is, as its storage persisted it (absent for records that do not say). */
+  expected?: ImageIdentity;
   file?: ArchiveFile;
   /** The pull's changes to the engine, undone together on failure. */
   transaction?: EngineTransaction;
@@ -51,7 +51,12 @@ export interface PullOptions {
 
 /** The name the pulled image is to have: the one asked for, else the record's. */
 export function wantedName(context: PullContext): string | undefined {
-  return context.options.name ?? context.expected?.imageName;
+  return context.options.name ?? recordedName(context.expected);
+}
+
+/** The NAME:TAG a record's identity gives, when it gives both. */
+export function recordedName(identity: ImageIdentity | undefined): string | undefined {
+  return identity?.name && identity.tag ? `${identity.name}:${identity.tag}` : undefined;
 }
 
 /** How messages name a record: its DOI, else its id. */

@@ -1,13 +1,12 @@
-import { parseDonodoNotes } from '../../donodo-notes.ts';
 import type { Step } from '../../pipeline/step.ts';
 import type { PullContext } from './pull-context.ts';
 
-/** Turn the user's reference (DOI, link, id, concept…) into a published record, and what it says the image is. */
+/** Turn the user's reference (DOI, link, id, concept…) into a published record, and what its storage says the image is. */
 export const resolveRecord: Step<PullContext> = {
   id: 'resolve',
   title: 'Find the record',
   async run(context, { services }) {
     context.record = await services.storage.resolve(context.reference, { tag: context.options.tag });
-    context.expected = parseDonodoNotes(context.record.metadata.notes);
+    context.expected = context.record.identity;
   },
 };

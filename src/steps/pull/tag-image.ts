@@ -1,7 +1,7 @@
 import { errors } from '../../errors/catalogue.ts';
 import { parseImageRef } from '../../image-ref.ts';
 import type { Step } from '../../pipeline/step.ts';
-import { recordName, wantedName, type PullContext } from './pull-context.ts';
+import { recordedName, recordName, wantedName, type PullContext } from './pull-context.ts';
 
 /**
  * Give the verified image the name the record gives it (`docker-image-name`) or the one asked for
@@ -16,7 +16,7 @@ export const tagImage: Step<PullContext> = {
     const named = wantedName(context);
     if (named) checkName(named, recordName(context.record!));
     // Under another name (--name), the record's own is not reported as one the record does not name.
-    const archive = (context.archiveNames ?? []).filter((name) => name !== named && name !== context.expected?.imageName);
+    const archive = (context.archiveNames ?? []).filter((name) => name !== named && name !== recordedName(context.expected));
     const wanted = named ? [named, ...(context.options.archiveTags ? archive : [])] : archive;
     context.ignoredNames = archive.filter((name) => !wanted.includes(name));
     context.tags = [];

@@ -5,7 +5,7 @@ import { recordName, type PullContext } from './pull-context.ts';
 
 /** Why the image id cannot be checked, when it cannot. */
 export function imageIdUnchecked(context: PullContext): string | undefined {
-  return context.expected?.dockerId ? undefined : 'the record has no docker-id';
+  return context.expected?.config ? undefined : 'the record has no docker-id';
 }
 
 /** The loaded image's id must be the `docker-id` the record gives; the pull fails (and is undone) otherwise. */
@@ -14,7 +14,7 @@ export const verifyImage: Step<PullContext> = {
   title: 'Verify the image id',
   skip: (context) => imageIdUnchecked(context) ?? false,
   async run(context) {
-    const expected = context.expected!.dockerId!;
+    const expected = context.expected!.config;
     // Where the archive identifies its image, the load already proved both: the archive holds the
     // record's image (checked before its end reached the engine), and the engine loaded that image.
     const known = identifiers(context.identity);

@@ -1,8 +1,7 @@
 import type { ArchivedRecord, VersionRequest } from '../../contracts/storage-backend.ts';
-import { parseDonodoNotes } from '../../donodo-notes.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
-import { archiveOf, imageOf, type PushContext } from './push-context.ts';
+import { archiveOf, identityOf, imageOf, type PushContext } from './push-context.ts';
 
 /**
  * Find what the storage already holds for this version, without changing anything. A tag that is
@@ -49,7 +48,7 @@ export const locateVersion: Step<PushContext> = {
       if (other) throw errors.publishedMeanwhile(imageOf(context), other, located.record);
     }
     if (located.kind !== 'published') return;
-    const recorded = parseDonodoNotes(located.record.metadata.notes).dockerId;
+    const recorded = located.record.identity?.config;
     if (recorded && recorded !== context.image!.id) {
       throw errors.publishedDifferentImage(context.ref!.name, context.ref!.tag, located.record.doi ?? `record ${located.record.recordId}`, recorded, context.image!.id);
     }
@@ -86,7 +85,7 @@ export function versionRequest(context: PushContext, location: string): VersionR
   return {
     name,
     tag,
-    imageId: context.image!.id,
+    identity: identityOf(context),
     title: String(context.metadata!.title),
     conceptRecId: context.options.conceptRecId ?? context.settings.conceptRecId,
     knownConceptRecId: context.lock?.conceptOf(location, name) ?? context.lease?.recentConcept(),

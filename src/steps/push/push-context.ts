@@ -1,3 +1,4 @@
+import type { ImageIdentity } from '../../contracts/image-identity.ts';
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
 import type { ArchiveFile, ArchivedRecord, Draft, Located } from '../../contracts/storage-backend.ts';
@@ -6,6 +7,7 @@ import type { ImageSettings } from '../../config/image-settings.ts';
 import type { ImageRef } from '../../image-ref.ts';
 import type { LockFile } from '../../lock/lock-file.ts';
 import type { VersionLease, VersionLocks } from '../../lock/version-lock.ts';
+import type { ResolvedImage } from './resolve-image.ts';
 import type { SpoolFile } from './spool-file.ts';
 
 /** What a push knows, step by step. */
@@ -18,6 +20,8 @@ export interface PushContext {
   settings: ImageSettings;
   /** Where archived versions are recorded, when a lock file is used. */
   lock?: LockFile;
+  /** The image found and inspected (by the batch, when it had to read the image to learn its name). */
+  resolved?: Promise<ResolvedImage>;
   ref?: ImageRef & { tag: string };
   image?: ImageDetails;
   metadata?: DepositionMetadata;
@@ -43,6 +47,8 @@ export interface PushContext {
 }
 
 export interface PushOptions {
+  /** NAME:TAG to archive the image under (`--name`), instead of the name the source gives. */
+  name?: string;
   /** Publish without asking. */
   autoPublish: boolean;
   /** Upload even when the draft already holds the same archive. */
@@ -60,6 +66,19 @@ export interface PushOptions {
 /** `name:tag` of the image being pushed (the reference as given, until it is parsed). */
 export function imageOf(context: PushContext): string {
   return context.ref ? `${context.ref.name}:${context.ref.tag}` : context.reference;
+}
+
+/** What this push archives, as the storage is to record it. */
+export function identityOf(context: PushContext): ImageIdentity {
+  const image = context.image!;
+  return {
+    config: image.id,
+    ...(image.manifest ? { manifest: image.manifest } : {}),
+    platform: image.platform,
+    name: context.ref!.name,
+    tag: context.ref!.tag,
+    ...(context.spool?.format ? { format: context.spool.format } : {}),
+  };
 }
 
 /** The image archive of this push: the one made locally, else the one the record holds. */

@@ -21,7 +21,7 @@ export async function composeMetadata(services: Services, context: PushContext):
   let metadata: DepositionMetadata = {};
   for (const provider of services.metadata) {
     metadata = await provider.provide(metadata, {
-      image: context.image!,
+      image: { ...context.image!, name: context.ref!.name, tag: context.ref!.tag },
       baseDir: services.baseDir,
       templates: context.settings.templates,
       repository: context.settings.repository,

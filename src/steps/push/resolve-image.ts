@@ -1,13 +1,56 @@
-import { parsePushRef } from '../../image-ref.ts';
+import type { ImageDetails, ImageSource } from '../../contracts/image-source.ts';
+import type { ImageLocation } from '../../contracts/image-location.ts';
+import { errors } from '../../errors/catalogue.ts';
+import { parsePushRef, type ImageRef } from '../../image-ref.ts';
 import type { Step } from '../../pipeline/step.ts';
-import { imageOf, type PushContext } from './push-context.ts';
+import type { Services } from '../../services.ts';
+import { sourceOf } from '../../transports/capabilities.ts';
+import { isEngine, parseImageLocation } from '../../transports/image-location.ts';
+import type { PushContext } from './push-context.ts';
 
-/** Parse the reference (a tag is required, `latest` refused) and inspect the local image. */
+/** An image to push: where it is, the source that reads it, what it is, and the name it is archived under. */
+export interface ResolvedImage {
+  location: ImageLocation;
+  source: ImageSource;
+  details: ImageDetails;
+  ref: ImageRef & { tag: string };
+}
+
+/**
+ * The name and tag a reference is archived under when they can be told without reading the image:
+ * `--name`, an engine's NAME:TAG, a `docker-archive:PATH:NAME:TAG` suffix. Undefined when only the
+ * archive itself can say (then {@link resolvePushImage} reads it).
+ */
+export function statedRef(reference: string, name?: string): (ImageRef & { tag: string }) | undefined {
+  if (name) return parsePushRef(name);
+  const location = parseImageLocation(reference);
+  if (location.reference && (isEngine(location.transport) || location.transport === 'docker-archive')) return parsePushRef(location.reference);
+  return undefined;
+}
+
+/**
+ * Find the image a push reference names and inspect it. A name and tag that the reference states are
+ * checked before the source is asked (a missing tag, `latest`); otherwise they are the source's, and
+ * a source that carries none needs `--name`.
+ */
+export async function resolvePushImage(services: Services, reference: string, name?: string): Promise<ResolvedImage> {
+  const location = parseImageLocation(reference);
+  const stated = statedRef(reference, name);
+  const source = sourceOf(await services.imagesAt(location), location);
+  const details = await source.inspect(location);
+  if (stated) return { location, source, details, ref: stated };
+  if (!details.name || !details.tag) throw errors.imageUnnamed(reference, details.name);
+  return { location, source, details, ref: parsePushRef(`${details.name}:${details.tag}`) };
+}
+
+/** Find and inspect the image (a tag is required, `latest` refused); an earlier look in the batch is reused. */
 export const resolveImage: Step<PushContext> = {
   id: 'resolve',
   title: 'Inspect image',
   async run(context, { services }) {
-    context.ref = parsePushRef(context.reference);
-    context.image = await services.source.inspect(imageOf(context));
+    const resolved = await (context.resolved ?? resolvePushImage(services, context.reference, context.options.name));
+    context.resolved = Promise.resolve(resolved);
+    context.ref = resolved.ref;
+    context.image = resolved.details;
   },
 };

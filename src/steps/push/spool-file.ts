@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ArchiveFormat } from '../../contracts/image-identity.ts';
 import type { ProgressSink } from '../../contracts/progress.ts';
 import type { ArchiveFile, UploadSource } from '../../contracts/storage-backend.ts';
 import { asFileSystemError } from '../../errors/fs-error.ts';
@@ -20,6 +21,8 @@ import { MeasuringStream } from '../../streams/measure.ts';
  */
 export interface SpoolFile extends UploadSource {
   path: string;
+  /** How the archive lays the image out, as its source declared. */
+  format?: ArchiveFormat;
   sha256: string;
   remove(): Promise<void>;
 }

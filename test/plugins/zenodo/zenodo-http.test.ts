@@ -136,7 +136,7 @@ describe('Zenodo limits, before any draft exists', () => {
   it('refuses to make a draft for an archive over 50 GB', async () => {
     const api = await serve((_req, res) => res.end('{}'));
     const storage = new ZenodoStorage(client(api.origin));
-    const request = { name: 'a/b', tag: '1', imageId: 'sha256:x', title: 'Docker image a/b' };
+    const request = { name: 'a/b', tag: '1', identity: { config: 'sha256:x' }, title: 'Docker image a/b' };
     await expect(storage.openDraft(request, { kind: 'new' }, {}, { size: 60e9 })).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
     expect(api.seen).toEqual([]);
   });
