@@ -37,6 +37,8 @@ describe('push and pull through a local archive folder', () => {
     const record = JSON.parse(await readFile(path.join(archive, 'records', result.recordId, 'record.json'), 'utf8'));
     expect(record.metadata).toMatchObject({ title: `Docker image ${NAME}`, version: '1.0', upload_type: 'other' });
     expect(JSON.parse(record.metadata.notes)).toEqual({ 'docker-id': id10, 'docker-image-name': `${NAME}:1.0` });
+    // What the record holds, where the dir storage keeps it: whatever the template made of the notes.
+    expect(record.image).toEqual({ config: id10, name: NAME, tag: '1.0', platform: { os: 'linux', architecture: 'amd64' }, format: 'docker-save' });
     expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar.gz', size: result.file.size, checksum: `md5:${result.file.md5}` })]);
 
     await removeImages(`${NAME}:1.0`);
