@@ -7,8 +7,8 @@ import { pushCommand } from './cli/push-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
-import { PluginHost } from './plugins/plugin-host.ts';
-import { builtinPlugins } from './plugins/builtin-plugins.ts';
+import { builtinPluginHost } from './container.ts';
+import type { PluginHost } from './plugins/plugin-host.ts';
 import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
 import { tuneForStreaming } from './runtime/streaming-memory.ts';
 
@@ -29,7 +29,7 @@ async function main(argv: string[]): Promise<number> {
   // Help and the version load neither the configuration nor its plugins: a package.json or
   // donodo.config.json above the working directory (a cloned repository's) may name plugin code,
   // and asking for help must not run it. The built-in plugins' flags still show.
-  if (asksForHelpOrVersion(argv)) return runProgram(new PluginHost(builtinPlugins), argv, async () => 0);
+  if (asksForHelpOrVersion(argv)) return runProgram(builtinPluginHost(), argv, async () => 0);
   const wantsJson = argv.includes('--json');
   const debugOn = argv.includes('--debug');
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !wantsJson);
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     });
   } catch (cause) {
     // Help must work even when the configuration does not.
-    if (argv.some((a) => a === '--help' || a === '-h' || a === 'help')) return runProgram(new PluginHost(builtinPlugins), argv, async () => 0);
+    if (argv.some((a) => a === '--help' || a === '-h' || a === 'help')) return runProgram(builtinPluginHost(), argv, async () => 0);
     printError(err, undefined, describeError(cause));
     return 1;
   }

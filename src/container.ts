@@ -7,6 +7,7 @@ import type { OptionSource, PluginDeps, PluginKind } from './contracts/plugin.ts
 import { StorageBackend } from './contracts/storage-backend.ts';
 import { errors } from './errors/catalogue.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
+import { PLUGIN_KINDS, SINGLE_KINDS, type SingleKind } from './plugins/plugin-kinds.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
 import type { Services } from './services.ts';
 import type { ImageLocation } from './transports/image-location.ts';
@@ -31,11 +32,16 @@ const Choices = Symbol.for('donodo.Choices');
 
 /** A plugin choice with where each of its options came from (handed to the plugin as `deps.optionSources`). */
 type Choice = { name: string; options: Record<string, unknown>; sources: Record<string, OptionSource> };
-type ChoiceMap = Record<Exclude<PluginKind, 'metadata'>, Choice> & { metadata: Choice[] };
+type ChoiceMap = Record<SingleKind, Choice> & { metadata: Choice[] };
+
+/** The built-in plugins only: what `--help` and `--version` describe, with no configuration read and no module loaded. */
+export function builtinPluginHost(): PluginHost {
+  return new PluginHost(builtinPlugins);
+}
 
 /** Load the plugins the configuration names: built-ins plus its third-party modules. */
 export async function createPluginHost(loaded: LoadedConfig): Promise<PluginHost> {
-  const host = new PluginHost(builtinPlugins);
+  const host = builtinPluginHost();
   await host.loadModules(loaded.config.plugins ?? [], loaded.baseDir);
   return host;
 }
@@ -53,13 +59,14 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   const trusted = overrides.trustConfigUrls === true || /^(1|true)$/i.test(deps.env.DONODO_TRUST_CONFIG_URL ?? '');
   container.bind(Choices).toConstantValue(chooseAll(loaded, host, overrides, trusted));
 
-  const single = <K extends Exclude<PluginKind, 'metadata'>>(kind: K) =>
-    (h: PluginHost, c: ChoiceMap, d: PluginDeps) => h.create(kind, c[kind].name, c[kind].options, { ...d, optionSources: c[kind].sources });
-  container.bind(ImageSource).toResolvedValue(single('image-source'), [Host, Choices, Deps]).inSingletonScope();
-  container.bind(StorageBackend).toResolvedValue(single('storage'), [Host, Choices, Deps]).inSingletonScope();
-  container.bind(Compressor).toResolvedValue(single('compressor'), [Host, Choices, Deps]).inSingletonScope();
+  for (const kind of SINGLE_KINDS) {
+    container
+      .bind(PLUGIN_KINDS[kind].token)
+      .toResolvedValue((h: PluginHost, c: ChoiceMap, d: PluginDeps) => h.create(kind, c[kind].name, c[kind].options, { ...d, optionSources: c[kind].sources }), [Host, Choices, Deps])
+      .inSingletonScope();
+  }
   container
-    .bind(MetadataProviders)
+    .bind(PLUGIN_KINDS.metadata.token)
     .toResolvedValue(
       (h: PluginHost, c: ChoiceMap, d: PluginDeps) => Promise.all(c.metadata.map((m) => h.create('metadata', m.name, m.options, { ...d, optionSources: m.sources }))),
       [Host, Choices, Deps],
@@ -112,7 +119,9 @@ function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides,
   const { config } = loaded;
   const fromConfig = (setting: string, options: Record<string, unknown> = {}): Choice['sources'] =>
     Object.fromEntries(Object.keys(options).map((name) => [name, { from: 'config', file: loaded.file, setting, trusted } satisfies OptionSource]));
-  const choose = (kind: Exclude<PluginKind, 'metadata'>, setting: string, configured?: PluginChoice): Choice => {
+  const choose = (kind: SingleKind): Choice => {
+    const setting = PLUGIN_KINDS[kind].setting;
+    const configured = config[setting] as PluginChoice | undefined;
     const name = overrides.names?.[kind] ?? configured?.name ?? host.list(kind)[0]?.name;
     if (!name) throw errors.pluginUnknown(kind, '(default)', []);
     host.get(kind, name); // unknown names fail here, before anything runs
@@ -139,12 +148,7 @@ function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides,
     entry.options = { ...entry.options, [flag.option]: flag.value };
     entry.sources = { ...entry.sources, [flag.option]: { from: 'flag', flag: flag.flag } };
   }
-  return {
-    'image-source': choose('image-source', 'source', config.source),
-    storage: choose('storage', 'storage', config.storage),
-    compressor: choose('compressor', 'compressor', config.compressor),
-    metadata,
-  };
+  return { ...(Object.fromEntries(SINGLE_KINDS.map((kind) => [kind, choose(kind)])) as Record<SingleKind, Choice>), metadata };
 }
 
 /**

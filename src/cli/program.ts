@@ -3,6 +3,7 @@ import type { Overrides } from '../container.ts';
 import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
 import type { PluginHost } from '../plugins/plugin-host.ts';
+import { KINDS } from '../plugins/plugin-kinds.ts';
 
 /** What the command line asked for, once parsed. */
 export interface Invocation {
@@ -95,7 +96,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
 function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: PluginKind; plugin: string; target: string }> {
   const flags: Array<{ option: Option; kind: PluginKind; plugin: string; target: string }> = [];
   const seen = new Set<string>();
-  for (const kind of ['image-source', 'storage', 'compressor', 'metadata'] as const) {
+  for (const kind of KINDS) {
     for (const plugin of host.list(kind)) {
       for (const cli of plugin.cliOptions ?? []) {
         const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}")`);

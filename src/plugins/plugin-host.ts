@@ -4,8 +4,8 @@ import type { AnyPlugin, DonodoPlugin, PluginDeps, PluginKind, PluginKinds } fro
 import { DonodoError } from '../errors/donodo-error.ts';
 import { errors } from '../errors/catalogue.ts';
 import { validateAgainst } from '../schema/validator.ts';
+import { KINDS } from './plugin-kinds.ts';
 
-export const PLUGIN_KINDS: readonly PluginKind[] = ['image-source', 'storage', 'compressor', 'metadata'];
 
 /**
  * Knows every plugin by kind and name: the built-ins it is given, and third-party modules named
@@ -94,7 +94,7 @@ function shapeProblems(plugin: unknown): string[] {
   if (plugin === null || typeof plugin !== 'object') return [`expected an object, got ${plugin === null ? 'null' : typeof plugin}`];
   const p = plugin as Record<string, unknown>;
   const problems: string[] = [];
-  if (!PLUGIN_KINDS.includes(p.kind as PluginKind)) problems.push(`kind must be one of ${PLUGIN_KINDS.join(', ')} (got ${JSON.stringify(p.kind)})`);
+  if (!KINDS.includes(p.kind as PluginKind)) problems.push(`kind must be one of ${KINDS.join(', ')} (got ${JSON.stringify(p.kind)})`);
   if (typeof p.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(p.name)) problems.push(`name must be a word of letters, digits, ".", "_" or "-" (got ${JSON.stringify(p.name)})`);
   if (typeof p.create !== 'function') problems.push('create must be a function (options, deps) => instance');
   if (p.optionsSchema !== undefined && (p.optionsSchema === null || typeof p.optionsSchema !== 'object')) problems.push('optionsSchema must be a JSON Schema object');
