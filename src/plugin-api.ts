@@ -4,6 +4,7 @@
  */
 export * from './contracts/index.ts';
 export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
+export { STORAGE_ERROR_CODES, type StorageErrorCode } from './errors/storage-codes.ts';
 export { asFileSystemError, fileSystemError } from './errors/fs-error.ts';
 export { imageFileCandidates, isImageArchiveKey } from './image-file.ts';
 export { identityFromNotes, notesWithIdentity } from './donodo-notes.ts';

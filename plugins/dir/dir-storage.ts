@@ -17,6 +17,7 @@ import {
   type Located,
   type ProgressSink,
   type StorageBackend,
+  type StorageErrorCode,
   type UploadSource,
   type VersionRequest,
 } from '../../src/plugin-api.ts';
@@ -51,7 +52,7 @@ export class DirStorage implements StorageBackend {
     const conceptRecId = request.conceptRecId ?? hinted;
     const concept = all.filter((r) => (conceptRecId ? r.conceptrecid === conceptRecId : r.title === request.title));
     if (request.conceptRecId && concept.length === 0) {
-      throw new DonodoError('CONCEPT_NOT_FOUND', `The archive ${this.location} has no concept ${request.conceptRecId}.`, {
+      throw new DonodoError<StorageErrorCode>('CONCEPT_NOT_FOUND', `The archive ${this.location} has no concept ${request.conceptRecId}.`, {
         hint: 'Check the concept id, or leave it out to let donodo find the concept by title.',
       });
     }
@@ -110,7 +111,7 @@ export class DirStorage implements StorageBackend {
       await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
       action = 'created';
     } else {
-      throw new DonodoError('DRAFT_PUBLISHED', `Version ${request.tag} of ${request.name} is already published.`, {
+      throw new DonodoError<StorageErrorCode>('DRAFT_PUBLISHED', `Version ${request.tag} of ${request.name} is already published.`, {
         hint: 'A published version cannot change; push a new tag.',
       });
     }
@@ -153,7 +154,7 @@ export class DirStorage implements StorageBackend {
   async publish(draft: Draft): Promise<ArchivedRecord> {
     const stored = await this.#read('drafts', draft.record.recordId);
     if (!stored.files.length) {
-      throw new DonodoError('PUBLISH_NO_FILES', `Draft ${stored.id} holds no file and cannot be published.`, { hint: 'Upload the image first.' });
+      throw new DonodoError<StorageErrorCode>('PUBLISH_NO_FILES', `Draft ${stored.id} holds no file and cannot be published.`, { hint: 'Upload the image first.' });
     }
     stored.submitted = true;
     stored.status = 'published';
@@ -187,7 +188,7 @@ export class DirStorage implements StorageBackend {
     if (options.tag) concept = concept.filter((r) => r.metadata.version === options.tag);
     const latest = concept.sort((a, b) => b.id - a.id)[0];
     if (!latest) {
-      throw new DonodoError('RECORD_NOT_FOUND', `No published record in ${this.location} matches "${reference}"${options.tag ? ` with version ${options.tag}` : ''}.`, {
+      throw new DonodoError<StorageErrorCode>('RECORD_NOT_FOUND', `No published record in ${this.location} matches "${reference}"${options.tag ? ` with version ${options.tag}` : ''}.`, {
         hint: 'Use a record id, a concept id (its latest version, or --tag), or NAME[:TAG] as printed by push.',
       });
     }

@@ -15,6 +15,7 @@ import {
   type Located,
   type ProgressSink,
   type StorageBackend,
+  type StorageErrorCode,
   type UploadSource,
   type VersionRequest,
 } from '../../src/plugin-api.ts';
@@ -67,7 +68,7 @@ export class ZenodoStorage implements StorageBackend {
     if (request.conceptRecId) {
       const located = await this.#inConcept(request.conceptRecId, request, drafts);
       if (located) return located;
-      throw new DonodoError('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${request.conceptRecId}.`, {
+      throw new DonodoError<StorageErrorCode>('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${request.conceptRecId}.`, {
         hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
       });
     }
@@ -159,7 +160,7 @@ export class ZenodoStorage implements StorageBackend {
         action = 'new-version';
         break;
       default:
-        throw new DonodoError('DRAFT_PUBLISHED', `${request.name}:${request.tag} is already published.`, { hint: 'A published version cannot change; push a new tag.' });
+        throw new DonodoError<StorageErrorCode>('DRAFT_PUBLISHED', `${request.name}:${request.tag} is already published.`, { hint: 'A published version cannot change; push a new tag.' });
     }
     for (const file of deposition.files ?? []) {
       const kept = keep && file.filename === keep.key && md5Of(file.checksum) === keep.md5;
@@ -202,7 +203,7 @@ export class ZenodoStorage implements StorageBackend {
       record = await this.#byId(target.id);
     }
     if (!record) {
-      throw new DonodoError('RECORD_NOT_FOUND', `No published record on ${this.#http.endpoint.origin} matches "${reference}".`, {
+      throw new DonodoError<StorageErrorCode>('RECORD_NOT_FOUND', `No published record on ${this.#http.endpoint.origin} matches "${reference}".`, {
         hint: 'Check the DOI or id (drafts cannot be pulled; sandbox records need --sandbox).',
       });
     }
@@ -237,7 +238,7 @@ export class ZenodoStorage implements StorageBackend {
     const match = versions.find((v) => v.metadata?.version === tag);
     if (match) return match;
     const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
-    throw new DonodoError('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.conceptdoi ?? record.conceptrecid))}) has no version "${tag}".`, {
+    throw new DonodoError<StorageErrorCode>('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.conceptdoi ?? record.conceptrecid))}) has no version "${tag}".`, {
       hint: `Versions found: ${known.length ? cleanText(known.join(', ')) : 'none'}.`,
     });
   }
@@ -331,12 +332,12 @@ export class ZenodoStorage implements StorageBackend {
 /** Zenodo's limits for one file: at most 50 GB, and not empty. */
 function checkSize(name: string, size: number): void {
   if (size > MAX_FILE_SIZE) {
-    throw new DonodoError('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
+    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
       hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
     });
   }
   if (size === 0) {
-    throw new DonodoError('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
+    throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
   }
 }
 

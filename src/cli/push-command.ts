@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { imageSettings } from '../config/image-settings.ts';
-import { DonodoError } from '../errors/donodo-error.ts';
+import { errors } from '../errors/catalogue.ts';
 import { LockFile } from '../lock/lock-file.ts';
 import { VersionLocks } from '../lock/version-lock.ts';
 import { TemplateLoader } from '../metadata/template-loader.ts';
@@ -20,7 +20,7 @@ export async function pushCommand(session: Session, services: Services, invocati
   const { config, file, baseDir } = session.loaded;
   const references = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
   if (references.length === 0) {
-    throw new DonodoError('NO_IMAGES', 'Name at least one image to push (NAME:TAG), or use --all.', { hint: 'Example: donodo push my/image:1.2' });
+    throw errors.noImages();
   }
   const loader = new TemplateLoader();
   const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');

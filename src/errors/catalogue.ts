@@ -209,6 +209,44 @@ export const errors = {
       hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',
       cause,
     }),
+  templateNotFound: (shown: string, cause: unknown) =>
+    new DonodoError('TEMPLATE_NOT_FOUND', `Template file "${shown}" could not be read (${(cause as { code?: string }).code ?? cause}).`, {
+      hint: 'Paths in the configuration are relative to the configuration file; --templates paths to the working directory.',
+      cause,
+    }),
+  templateUrlInsecure: (url: string) =>
+    new DonodoError('TEMPLATE_URL_INSECURE', `Template URL "${url}" is not https.`, {
+      hint: 'Templates are fetched only over https, so that nobody on the way can change the metadata of a permanent record. Use an https:// URL or a local file.',
+    }),
+  templateFetchFailed: (url: string, cause: unknown) =>
+    new DonodoError('TEMPLATE_FETCH_FAILED', `Template URL "${url}" could not be fetched: ${messageOf(cause)}`, {
+      hint: 'Check the URL and the network, or download the template and name the file instead.',
+      cause,
+    }),
+  templateNotJson: (source: string, cause: unknown) =>
+    new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not valid JSON: ${messageOf(cause)}`, {
+      hint: 'A template is a JSON object of deposition metadata fields, as for the original donodo.',
+      cause,
+    }),
+  templateNotObject: (source: string) =>
+    new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not a JSON object.`, {
+      hint: 'A template is a JSON object of deposition metadata fields, e.g. {"creators": [{"name": "Doe, Jane"}]}.',
+    }),
+  lockFileNotJson: (path: string, cause: unknown) =>
+    new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not valid JSON.`, {
+      hint: 'Restore it from version control, or delete it: donodo then finds the records on the storage again.',
+      cause,
+    }),
+  lockFileForeign: (path: string) =>
+    new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not a donodo lock file (lockfileVersion 1).`, {
+      hint: 'Name another file with --lock-file, or delete this one.',
+    }),
+  noImages: () =>
+    new DonodoError('NO_IMAGES', 'Name at least one image to push (NAME:TAG), or use --all.', { hint: 'Example: donodo push my/image:1.2' }),
+  noImagesConfigured: (file: string | undefined) =>
+    new DonodoError('NO_IMAGES_CONFIGURED', `--all needs a list of images, and ${file ? `"${file}"` : 'no configuration file was found that'} has no "images".`, {
+      hint: 'Add "images": ["my/image:1.0", {"name": "my/other", "tags": ["1.0", "1.1"]}] to donodo.config.json, or name the images on the command line.',
+    }),
   noCompressor: (key: string) =>
     new DonodoError('NO_COMPRESSOR', `No compressor handles the file "${cleanText(key)}".`, {
       hint: 'Configure a compressor plugin that reads this format, or download the file by hand.',
@@ -257,3 +295,10 @@ export function messageOf(cause: unknown): string {
 function short(id: string): string {
   return id.replace(/^sha256:/, '').slice(0, 12);
 }
+
+/**
+ * Every code the core's own errors carry (stable: scripts read them from `--json`), as a type:
+ * the catalogue's, the file-system refusals (`FS_ENOSPC`, …) and the template problems.
+ * `rollbackIncomplete` keeps the code of the error it extends.
+ */
+export type CoreErrorCode = ReturnType<(typeof errors)[Exclude<keyof typeof errors, 'rollbackIncomplete'>]>['code'] | `FS_${string}` | 'TEMPLATE_INVALID' | 'TEMPLATE_RENDER';

@@ -2,8 +2,8 @@
  * The one error type donodo shows to users. `code` is stable (scripts and tests rely on it),
  * `message` is one line saying what went wrong, `hint` says what to do about it.
  */
-export class DonodoError extends Error {
-  readonly code: string;
+export class DonodoError<C extends string = string> extends Error {
+  readonly code: C;
   readonly hint?: string;
   /** Further lines (one problem each), e.g. every invalid config field. */
   readonly details: string[];
@@ -11,7 +11,7 @@ export class DonodoError extends Error {
   plugin?: string;
   step?: string;
 
-  constructor(code: string, message: string, options: { hint?: string; details?: string[]; cause?: unknown } = {}) {
+  constructor(code: C, message: string, options: { hint?: string; details?: string[]; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = 'DonodoError';
     this.code = code;

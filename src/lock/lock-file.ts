@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { errors } from '../errors/catalogue.ts';
-import { DonodoError } from '../errors/donodo-error.ts';
 import { asFileSystemError } from '../errors/fs-error.ts';
 import { acquireWaiting, release } from './exclusive-file.ts';
 
@@ -143,15 +142,10 @@ async function readData(path: string): Promise<LockData | undefined> {
   try {
     data = JSON.parse(text) as LockData;
   } catch (cause) {
-    throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not valid JSON.`, {
-      hint: 'Restore it from version control, or delete it: donodo then finds the records on the storage again.',
-      cause,
-    });
+    throw errors.lockFileNotJson(path, cause);
   }
   if (data?.lockfileVersion !== 1 || typeof data.storages !== 'object' || data.storages === null) {
-    throw new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not a donodo lock file (lockfileVersion 1).`, {
-      hint: 'Name another file with --lock-file, or delete this one.',
-    });
+    throw errors.lockFileForeign(path);
   }
   return data;
 }

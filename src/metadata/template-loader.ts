@@ -60,10 +60,7 @@ async function fromFile(file: string, shown: string): Promise<LoadedTemplate> {
     text = (await readCapped(createReadStream(file), MAX_TEMPLATE_BYTES, () => errors.templateTooLarge(shown, MAX_TEMPLATE_BYTES))).toString('utf8');
   } catch (cause) {
     if (cause instanceof DonodoError) throw cause;
-    throw new DonodoError('TEMPLATE_NOT_FOUND', `Template file "${shown}" could not be read (${(cause as { code?: string }).code ?? cause}).`, {
-      hint: 'Paths in the configuration are relative to the configuration file; --templates paths to the working directory.',
-      cause,
-    });
+    throw errors.templateNotFound(shown, cause);
   }
   return { source: shown, template: parseTemplate(text, shown) };
 }
@@ -71,9 +68,7 @@ async function fromFile(file: string, shown: string): Promise<LoadedTemplate> {
 async function fromUrl(url: string): Promise<LoadedTemplate> {
   if (/^file:/i.test(url)) throw errors.templateFileUrl(url);
   if (!url.toLowerCase().startsWith('https://')) {
-    throw new DonodoError('TEMPLATE_URL_INSECURE', `Template URL "${url}" is not https.`, {
-      hint: 'Templates are fetched only over https, so that nobody on the way can change the metadata of a permanent record. Use an https:// URL or a local file.',
-    });
+    throw errors.templateUrlInsecure(url);
   }
   // Every hop stays https: a redirect to http would undo the rule above.
   const fetch = redirectingFetch({
@@ -87,10 +82,7 @@ async function fromUrl(url: string): Promise<LoadedTemplate> {
     text = await readResponseCapped(response, MAX_TEMPLATE_BYTES, () => errors.templateTooLarge(url, MAX_TEMPLATE_BYTES));
   } catch (cause) {
     if (cause instanceof DonodoError) throw cause;
-    throw new DonodoError('TEMPLATE_FETCH_FAILED', `Template URL "${url}" could not be fetched: ${(cause as Error).message}`, {
-      hint: 'Check the URL and the network, or download the template and name the file instead.',
-      cause,
-    });
+    throw errors.templateFetchFailed(url, cause);
   }
   return { source: url, template: parseTemplate(text, url) };
 }
@@ -100,15 +92,10 @@ function parseTemplate(text: string, source: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch (cause) {
-    throw new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not valid JSON: ${(cause as Error).message}`, {
-      hint: 'A template is a JSON object of deposition metadata fields, as for the original donodo.',
-      cause,
-    });
+    throw errors.templateNotJson(source, cause);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new DonodoError('TEMPLATE_SYNTAX', `Template "${source}" is not a JSON object.`, {
-      hint: 'A template is a JSON object of deposition metadata fields, e.g. {"creators": [{"name": "Doe, Jane"}]}.',
-    });
+    throw errors.templateNotObject(source);
   }
   return value as Record<string, unknown>;
 }

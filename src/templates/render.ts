@@ -99,7 +99,7 @@ function describe(p: Located, source: string | undefined): string {
   return `${field}${source ? ` in ${source}` : ''}, ${position(p.text, p.offset)}: ${p.message}`;
 }
 
-function problemsError(code: string, problems: Located[], source: string | undefined, hint: string): DonodoError {
+function problemsError(code: 'TEMPLATE_INVALID' | 'TEMPLATE_RENDER', problems: Located[], source: string | undefined, hint: string): DonodoError {
   const details = problems.map((p) => describe(p, source));
   const message =
     details.length === 1
