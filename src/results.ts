@@ -1,3 +1,4 @@
+import { platformText } from './contracts/image-identity.ts';
 import type { ArchiveFile } from './contracts/storage-backend.ts';
 import type { TagChange } from './steps/pull/engine-transaction.ts';
 import type { PullContext } from './steps/pull/pull-context.ts';
@@ -9,7 +10,11 @@ export interface PushResult {
   image: string;
   /** published, unchanged (already published with this image), unpublished (draft kept), planned (--dry-run), failed. */
   status: 'published' | 'unchanged' | 'unpublished' | 'planned' | 'failed';
+  /** Where the image came from, as given, when that is not its NAME:TAG (`docker-archive:x.tar`). */
+  source?: string;
   imageId?: string;
+  /** `os/arch[/variant]` of the image. */
+  platform?: string;
   recordId?: string;
   conceptRecId?: string;
   doi?: string;
@@ -57,7 +62,9 @@ export function pushResult(context: PushContext): PushResult {
   return {
     image: imageOf(context),
     status: context.outcome ?? 'failed',
+    ...(imageOf(context) !== context.reference ? { source: context.reference } : {}),
     imageId: context.image?.id,
+    ...(context.image ? { platform: platformText(context.image.platform) } : {}),
     recordId: record?.recordId,
     conceptRecId: record?.conceptRecId,
     doi: record?.doi,

@@ -28,7 +28,7 @@ describe('the name a push archives an image under', () => {
   it('reads docker-daemon:NAME:TAG from the Docker engine, as the plain NAME:TAG', async () => {
     const pushed = await push(`docker-daemon:${NAME}:1.0`);
     expect(pushed.code, pushed.stderr).toBe(0);
-    expect(pushed.json[0]).toMatchObject({ status: 'published', imageId: id, version: '1.0' });
+    expect(pushed.json[0]).toMatchObject({ image: `${NAME}:1.0`, source: `docker-daemon:${NAME}:1.0`, status: 'published', imageId: id, platform: 'linux/amd64', version: '1.0' });
     expect((await recordOf(pushed.json[0].recordId)).image).toMatchObject({ config: id, name: NAME, tag: '1.0' });
     const again = await push(`${NAME}:1.0`);
     expect(again.json[0]).toMatchObject({ status: 'unchanged', recordId: pushed.json[0].recordId });
