@@ -22,14 +22,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
-import { median } from './report.ts';
+import { FORMAT_BEGIN, FORMAT_END, median, splitFormatSection } from './report.ts';
 import { GNU_TIME, q, Runner, type Usage } from './run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const NODE = process.execPath;
 const CONVERT = path.join(root, 'bench/oci-convert.ts');
-export const BEGIN = '<!-- bench:format begin -->';
-export const END = '<!-- bench:format end -->';
 
 const { values: flags } = parseArgs({
   options: {
@@ -114,13 +112,13 @@ try {
   }
 
   const section = [
-    BEGIN,
+    FORMAT_BEGIN,
     '## Archive format (issue 11, point 6): `image.tar.gz` vs OCI layout with per-layer gzip as `image.tar`',
     '',
     `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:format -- --sizes ${flags.sizes} --runs ${runs}\`, medians of ${runs} alternating runs. Written by \`bench/format.ts\`.`,
     'Both archives are made by `bench/oci-convert.ts` with donodo\'s compressor (plugins/gzip, default options: level 6, 1 MiB blocks, adaptive),',
     'A over the whole `docker save` stream, B per layer (blobs/sha256/<digest of the gzip blob>, index.json, oci-layout, and a manifest.json whose Layers are the gzip blobs).',
-    'The upload (the same bytes within 0.1 %) is left out of push; pull downloads with curl from a local file. CPU = user+sys of the pipeline; dockerd = the daemon\'s own CPU during the operation.',
+    'The upload (the same bytes within 0.1 %) is left out of push; pull downloads with curl from a local file. CPU = user+sys of the pipeline; dockerd = the daemon\'s own CPU during the operation, with its children (unpigz).',
     '',
     '| | |',
     '| --- | --- |',
@@ -129,11 +127,10 @@ try {
     ...tables,
     '',
     ...checks,
-    END,
+    FORMAT_END,
   ].join('\n');
-  const previous = await readFile(flags.out, 'utf8').catch(() => '');
-  const kept = previous.includes(BEGIN) ? previous.slice(0, previous.indexOf(BEGIN)) + previous.slice(previous.indexOf(END) + END.length).replace(/^\n/, '') : previous;
-  await writeFile(flags.out, `${kept.trimEnd()}\n\n${section}\n`);
+  const { rest } = splitFormatSection(await readFile(flags.out, 'utf8').catch(() => ''));
+  await writeFile(flags.out, `${rest.trimEnd()}\n\n${section}\n`);
   process.stdout.write(`${section}\n`);
   log(`wrote ${flags.out}`);
 } finally {
@@ -141,10 +138,13 @@ try {
   await rm(workDir, { recursive: true, force: true });
 }
 
-/** dockerd's user+sys CPU seconds so far (/proc/PID/stat, clock ticks of 1/100 s). */
+/**
+ * dockerd's user+sys CPU seconds so far, its finished children included (Docker 20.10 inflates
+ * gzip layers with `unpigz` when it is on its PATH): /proc/PID/stat utime, stime, cutime, cstime.
+ */
 async function dockerdCpu(pid: string): Promise<number> {
   const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 function table(image: BenchImage, rows: Record<Op, Row[]>, digests: Set<string>): string {
