@@ -11,7 +11,7 @@
  * Prints the table and the targets as Markdown and writes them to bench/RESULTS.md. Progress on stderr.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
 import { compressorFingerprint, describeMachine, loadAverage } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
-import { LEGEND, operationsTable, sizeLabel, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
+import { LEGEND, operationsTable, sizeLabel, splitFormatSection, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
 import { GNU_TIME, q, Runner, sampleDiskUsage, treeSize, type Usage } from './run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -157,7 +157,9 @@ try {
     '',
   ].join('\n');
   process.stdout.write(`\n${report}`);
-  await writeFile(flags.out, report);
+  // Keep the archive-format section (bench/format.ts), which this run does not measure.
+  const { section } = splitFormatSection(await readFile(flags.out, 'utf8').catch(() => ''));
+  await writeFile(flags.out, section ? `${report}\n${section}\n` : report);
   log(`wrote ${path.relative(process.cwd(), flags.out) || flags.out}`);
   if (flags.strict && list.some((t) => t.binding && t.met !== true)) exitCode = 3;
 } catch (error) {

@@ -157,3 +157,15 @@ export const LEGEND = [
   'floor; a pull starts with the image removed from Docker. "extra disk" is donodo\'s temp folder',
   '(sampled every 100 ms) and, for the baseline, the file it writes. MB = 10^6 bytes.',
 ].join('\n');
+
+/** bench/format.ts writes its section of RESULTS.md between these markers; bench.ts keeps it when it rewrites the file. */
+export const FORMAT_BEGIN = '<!-- bench:format begin -->';
+export const FORMAT_END = '<!-- bench:format end -->';
+
+/** `text` split into what lies outside the format section and the section itself ('' when absent). */
+export function splitFormatSection(text: string): { rest: string; section: string } {
+  const begin = text.indexOf(FORMAT_BEGIN);
+  const end = text.indexOf(FORMAT_END);
+  if (begin < 0 || end < begin) return { rest: text, section: '' };
+  return { rest: (text.slice(0, begin) + text.slice(end + FORMAT_END.length)).trimEnd(), section: text.slice(begin, end + FORMAT_END.length) };
+}
