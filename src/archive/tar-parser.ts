@@ -127,9 +127,11 @@ export class TarParser {
           if (this.#padding === 0) this.#endOfEntry();
           break;
         }
-        case 'trailer':
-          this.#handlers.trailer?.(slice(chunk.length - at));
+        case 'trailer': {
+          const piece = slice(chunk.length - at);
+          this.#handlers.trailer?.(piece);
           break;
+        }
       }
     }
   }
