@@ -14,3 +14,6 @@ export { templateScope } from './metadata/template-scope.ts';
 export { cleanText } from './output/terminal-text.ts';
 export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
+export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
+export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
+export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

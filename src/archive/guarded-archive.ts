@@ -1,27 +1,31 @@
 import { createHash, type Hash } from 'node:crypto';
+import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
-import { BLOCK, isZeroBlock, paddingOf, parsePax, parseHeader, withSize } from './tar-header.ts';
+import { paddingOf, withSize } from './tar-header.ts';
+import { TarFormatError, TarParser, type TarEntryHeader } from './tar-parser.ts';
 
 /** Top-level files of an image archive that tell an engine which names to give what it loads. */
 const NAMING_FILES = new Set(['manifest.json', 'repositories', 'index.json']);
 /** Far above any real one (a manifest.json lists a few hundred bytes per image), far below harm. */
 const MAX_NAMING_FILE = 16 * 1024 * 1024;
-/** Long names and pax records are a few hundred bytes; the zero blocks that end a tar, at most a GNU tar record (10 KiB). */
+/** The zero blocks that end a tar are at most a GNU tar record (10 KiB). */
 const MAX_HELD = 1024 * 1024;
-/** Entry types that carry no data whatever their size field says (links, devices, folders, fifos). */
-const NO_DATA = new Set(['1', '2', '3', '4', '5', '6']);
-/** Files up to this size are hashed as they pass: image configs and manifests are a few KB; layers are not hashed here. */
-const HASHED = 1024 * 1024;
+/** JSON files up to this size are kept until the end (image configs, OCI manifests: a few KB). */
+const KEPT = 1024 * 1024;
+/** Of all kept JSON files together; a docker save archive keeps a few KB per layer. */
+const MAX_KEPT = 16 * 1024 * 1024;
+/** Files whose digests are remembered; an image has at most a few hundred layers. */
+const MAX_FILES = 100_000;
 /** Annotations by which an OCI index names an image (Docker 25+ and containerd read them). */
 const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
+/** An OCI blob, named by its own digest. */
+const BLOB = /^blobs\/sha256\/([0-9a-f]{64})$/;
 
 /** Every id by which an archive's own bytes name its image (config digests, manifest digests). */
 export function identifiers(identity: ArchiveIdentity | undefined): string[] {
   return identity ? [...identity.configs, ...identity.manifests] : [];
 }
-
-type State = 'header' | 'data' | 'capture' | 'extension' | 'end';
 
 /** What an archive says its images are, from its own bytes. */
 export interface ArchiveIdentity {
@@ -29,6 +33,17 @@ export interface ArchiveIdentity {
   configs: string[];
   /** `sha256:…` of the manifests an OCI index.json lists (Docker 25+ archives), as named there. */
   manifests: string[];
+  /**
+   * Layer files whose bytes were checked: a legacy `layer.tar` against its config's `rootfs.diff_ids`,
+   * an OCI blob against its name (and, when uncompressed, against the diff_id too).
+   */
+  layers: number;
+}
+
+/** A file's sha256 as it passed, and whether it starts compressed (gzip or zstd). */
+interface Digest {
+  hex: string;
+  compressed: boolean;
 }
 
 /**
@@ -39,28 +54,27 @@ export interface ArchiveIdentity {
  * - **nothing loads before the bytes are checked**: the blocks that end the archive are held back
  *   until {@link release} (the download's md5 matched); {@link fail} instead makes the engine's load
  *   fail with that error, before it has the whole archive;
- * - **its identity from its own bytes**: each image's config blob is hashed as it passes and must
- *   match the digest it is named by ({@link identity}); when an `expected` id is given, an archive
- *   whose identity does not include it never gets its end through either.
- * Every other byte passes through untouched, as it arrives.
+ * - **its identity from its own bytes**: every file is hashed as it passes; each image's config must
+ *   match the digest it is named by, each layer the config's `rootfs.diff_ids` (legacy `layer.tar`)
+ *   or its blob name (OCI), checked once manifest and config are known, at the latest at the end
+ *   ({@link identity}); when an `expected` id is given, an archive whose identity does not include it
+ *   never gets its end through either.
+ * Every other byte passes through untouched, as it arrives. Parsing is {@link TarParser}'s.
  */
 export class GuardedArchive extends Transform {
   /** `name:tag` references the archive would have given (collected as they stream past). */
   readonly names = new Set<string>();
   readonly #key: string;
-  #state: State = 'header';
-  readonly #header = Buffer.alloc(BLOCK);
-  #headerFill = 0;
-  /** Bytes left in the current entry's data and padding. */
-  #remaining = 0;
-  #entry?: { header: Buffer; name: string; size: number; chunks: Buffer[]; got: number };
-  #extension?: { type: string; chunks: Buffer[]; got: number; size: number };
-  #longName?: string;
-  #pax: Record<string, string> = {};
-  /** The current data entry's name, its content bytes left, and its hash when it is small. */
-  #current?: { name: string; left: number; hash?: Hash };
-  readonly #digests = new Map<string, string>();
-  #configs: string[] = [];
+  readonly #parser: TarParser;
+  /** A naming file being captured (to be written again without names). */
+  #capture?: { header: Buffer; name: string; chunks: Buffer[] };
+  /** The current regular file: its hash, and its bytes when it may be a small JSON file. */
+  #file?: { name: string; hash: Hash; head?: Buffer; kept?: Buffer[]; size: number };
+  readonly #digests = new Map<string, Digest>();
+  readonly #kept = new Map<string, Buffer>();
+  #keptBytes = 0;
+  readonly #links = new Map<string, string>();
+  #images: Array<{ Config?: unknown; Layers?: unknown }> = [];
   #manifests: string[] = [];
   readonly #expected?: string;
   #identity?: ArchiveIdentity;
@@ -77,6 +91,19 @@ export class GuardedArchive extends Transform {
     super({ highWaterMark: options.highWaterMark });
     this.#key = key;
     this.#expected = options.expected;
+    this.#parser = new TarParser({
+      extension: (raw) => this.push(raw), // extensions pass as they are
+      entry: (header) => this.#onEntry(header),
+      data: (chunk) => this.#onData(chunk),
+      padding: (raw) => {
+        if (!this.#capture) this.push(raw);
+      },
+      entryEnd: () => this.#onEntryEnd(),
+      end: () => {
+        this.#identity = this.#checkIdentity();
+      },
+      trailer: (raw) => this.#hold(raw),
+    });
   }
 
   /** What the archive's own bytes say its images are; known once its end was reached. */
@@ -102,164 +129,168 @@ export class GuardedArchive extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
-      this.#consume(chunk);
+      this.#parser.write(chunk);
       callback();
     } catch (cause) {
-      callback(cause as Error);
+      callback(this.#damaged(cause));
     }
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#state !== 'header' && this.#state !== 'end') return callback(errors.archiveDamaged(this.#key, 'it ends in the middle of a file'));
-    if (this.#headerFill) return callback(errors.archiveDamaged(this.#key, 'it ends in the middle of a header'));
+    try {
+      this.#parser.finish();
+    } catch (cause) {
+      return callback(this.#damaged(cause));
+    }
     if (this.#open) return callback();
     this.#flushed = callback;
   }
 
-  #consume(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      switch (this.#state) {
-        case 'header': {
-          const take = Math.min(BLOCK - this.#headerFill, chunk.length - at);
-          chunk.copy(this.#header, this.#headerFill, at, at + take);
-          this.#headerFill += take;
-          at += take;
-          if (this.#headerFill === BLOCK) {
-            this.#headerFill = 0;
-            this.#onHeader(Buffer.from(this.#header));
-          }
-          break;
-        }
-        case 'data': {
-          const take = Math.min(this.#remaining, chunk.length - at);
-          const slice = take === chunk.length ? chunk : chunk.subarray(at, at + take);
-          this.push(slice);
-          this.#hashData(slice);
-          this.#remaining -= take;
-          at += take;
-          if (this.#remaining === 0) this.#state = 'header';
-          break;
-        }
-        case 'extension':
-        case 'capture': {
-          const take = Math.min(this.#remaining, chunk.length - at);
-          this.#collect(chunk.subarray(at, at + take));
-          this.#remaining -= take;
-          at += take;
-          if (this.#remaining === 0) this.#endOfCollected();
-          break;
-        }
-        case 'end':
-          this.#hold(at === 0 ? chunk : chunk.subarray(at));
-          at = chunk.length;
-          break;
-      }
-    }
+  #damaged(cause: unknown): Error {
+    return cause instanceof TarFormatError ? errors.archiveDamaged(this.#key, cause.message) : (cause as Error);
   }
 
-  #onHeader(block: Buffer): void {
-    if (isZeroBlock(block)) {
-      this.#state = 'end';
-      this.#identity = this.#checkIdentity();
-      this.#hold(block);
-      return;
-    }
-    let header;
-    try {
-      header = parseHeader(block);
-    } catch (cause) {
-      throw errors.archiveDamaged(this.#key, (cause as Error).message);
-    }
-    const dataSize = NO_DATA.has(header.type) ? 0 : header.size;
-    if (header.type === 'L' || header.type === 'x') {
-      if (dataSize > MAX_HELD) throw errors.archiveDamaged(this.#key, `an extended header of ${dataSize} bytes`);
-      this.push(block);
-      this.#extension = { type: header.type, chunks: [], got: 0, size: dataSize };
-      this.#enter('extension', dataSize);
-      return;
-    }
-    const name = (this.#longName ?? this.#pax.path ?? header.name).replace(/^\.\//, '');
-    const paxSize = this.#pax.size;
-    this.#longName = undefined;
-    this.#pax = {};
-    if ((header.type === '0' || header.type === '7') && NAMING_FILES.has(name)) {
+  #onEntry(header: TarEntryHeader): void {
+    const { name, type, size } = header;
+    const regular = type === '0' || type === '7';
+    if (regular && NAMING_FILES.has(name)) {
       // A pax size would override the one rewritten below; no engine writes one for files this small.
-      if (paxSize !== undefined) throw errors.archiveDamaged(this.#key, `${name} has a pax size record`);
-      if (dataSize > MAX_NAMING_FILE) throw errors.archiveDamaged(this.#key, `its ${name} is ${dataSize} bytes, more than ${MAX_NAMING_FILE}`);
-      this.#entry = { header: block, name, size: dataSize, chunks: [], got: 0 };
-      this.#enter('capture', dataSize);
+      if (header.pax.size !== undefined) throw errors.archiveDamaged(this.#key, `${name} has a pax size record`);
+      if (size > MAX_NAMING_FILE) throw errors.archiveDamaged(this.#key, `its ${name} is ${size} bytes, more than ${MAX_NAMING_FILE}`);
+      this.#capture = { header: header.block, name, chunks: [] };
       return;
     }
-    this.push(block);
-    const regular = header.type === '0' || header.type === '7';
-    this.#current = { name, left: dataSize, hash: regular && dataSize <= HASHED ? createHash('sha256') : undefined };
-    this.#enter('data', dataSize);
-    if (this.#state === 'header') this.#hashData(Buffer.alloc(0));
+    this.push(header.block);
+    if (type === '1' || type === '2') this.#links.set(name, type === '2' ? posix.join(posix.dirname(name), header.linkname) : posix.normalize(header.linkname));
+    if (!regular) return;
+    if (this.#digests.size >= MAX_FILES) throw errors.archiveDamaged(this.#key, `it holds more than ${MAX_FILES} files`);
+    this.#file = { name, hash: createHash('sha256'), size, kept: size <= KEPT ? [] : undefined };
   }
 
-  /** Hash the content part of `slice` (not the padding); note the digest at the entry's end. */
-  #hashData(slice: Buffer): void {
-    const current = this.#current;
-    if (!current) return;
-    const content = Math.min(current.left, slice.length);
-    current.hash?.update(content === slice.length ? slice : slice.subarray(0, content));
-    current.left -= content;
-    if (current.left > 0) return;
-    if (current.hash) this.#digests.set(current.name, current.hash.digest('hex'));
-    this.#current = undefined;
+  #onData(chunk: Buffer): void {
+    if (this.#capture) {
+      this.#capture.chunks.push(chunk);
+      return;
+    }
+    this.push(chunk);
+    const file = this.#file;
+    if (!file) return;
+    file.hash.update(chunk);
+    if (!file.head || file.head.length < 4) file.head = Buffer.concat([file.head ?? Buffer.alloc(0), chunk.subarray(0, 4)]).subarray(0, 4);
+    file.kept?.push(chunk);
   }
 
-  /** At the archive's end: each config must be there and match the digest it is named by, and the expected id be among them. */
+  #onEntryEnd(): void {
+    if (this.#capture) {
+      const { header, name, chunks } = this.#capture;
+      this.#capture = undefined;
+      const content = this.#unname(name, Buffer.concat(chunks));
+      this.push(withSize(header, content.length));
+      this.push(content);
+      this.push(Buffer.alloc(paddingOf(content.length)));
+      return;
+    }
+    const file = this.#file;
+    if (!file) return;
+    this.#file = undefined;
+    const hex = file.hash.digest('hex');
+    const head = file.head ?? Buffer.alloc(0);
+    const compressed = (head[0] === 0x1f && head[1] === 0x8b) || (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528);
+    this.#digests.set(file.name, { hex, compressed });
+    const named = BLOB.exec(file.name)?.[1];
+    if (named && named !== hex) throw errors.layerDigestMismatch(this.#key, file.name, `sha256:${named} (its name)`, `sha256:${hex}`);
+    if (file.kept && head[0] === 0x7b /* { */) {
+      this.#keptBytes += file.size;
+      if (this.#keptBytes > MAX_KEPT) throw errors.archiveDamaged(this.#key, `it holds more than ${MAX_KEPT} bytes of JSON files`);
+      this.#kept.set(file.name, Buffer.concat(file.kept));
+    }
+  }
+
+  /** A path as the archive holds it: `./` taken off, links followed. */
+  #resolve(path: string): string {
+    let at = posix.normalize(path.replace(/^(\.\/+)+/, ''));
+    for (let hop = 0; hop < 8 && this.#links.has(at); hop++) at = this.#links.get(at)!;
+    return at;
+  }
+
+  #json(path: string, what: string): Record<string, any> | undefined {
+    const bytes = this.#kept.get(this.#resolve(path));
+    if (!bytes) return undefined;
+    try {
+      return JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw errors.archiveDamaged(this.#key, `its ${what} ${path} is not valid JSON`);
+    }
+  }
+
+  /**
+   * At the archive's end: each config must be there and match the digest it is named by, each layer
+   * its diff_id or blob name, and the expected id be among the image's ids.
+   */
   #checkIdentity(): ArchiveIdentity {
-    const configs = this.#configs.map((path) => {
-      const digest = this.#digests.get(path.replace(/^\.\//, ''));
-      if (!digest) throw errors.archiveDamaged(this.#key, `its image config ${path} is missing`);
-      const named = /(?:^|\/)([0-9a-f]{64})(?:\.json)?$/.exec(path)?.[1];
-      if (named && named !== digest) throw errors.archiveDamaged(this.#key, `its image config ${path} does not match its digest (sha256:${digest})`);
-      return `sha256:${digest}`;
-    });
-    const identity = { configs, manifests: this.#manifests };
+    const configs = new Set<string>();
+    const layers = new Set<string>();
+    for (const image of this.#images) {
+      if (typeof image?.Config !== 'string') continue;
+      const config = image.Config;
+      const digest = this.#digests.get(this.#resolve(config));
+      if (!digest) throw errors.archiveDamaged(this.#key, `its image config ${config} is missing`);
+      const named = /(?:^|\/)([0-9a-f]{64})(?:\.json)?$/.exec(config)?.[1];
+      if (named && named !== digest.hex) throw errors.archiveDamaged(this.#key, `its image config ${config} does not match its digest (sha256:${digest.hex})`);
+      configs.add(`sha256:${digest.hex}`);
+      if (Array.isArray(image.Layers)) this.#checkLayers(config, image.Layers, layers);
+    }
+    for (const manifest of this.#manifests) this.#checkOciManifest(manifest, configs, layers, true);
+    const identity = { configs: [...configs], manifests: this.#manifests, layers: layers.size };
     const known = identifiers(identity);
     if (this.#expected && known.length > 0 && !known.includes(this.#expected)) throw errors.archiveNotRecorded(this.#key, this.#expected, known);
     return identity;
   }
 
-  /** Go on with an entry of `size` bytes of data (plus padding) in `state`. */
-  #enter(state: 'data' | 'capture' | 'extension', size: number): void {
-    this.#remaining = size + paddingOf(size);
-    if (this.#remaining > 0) this.#state = state;
-    else if (state === 'data') this.#state = 'header';
-    else {
-      this.#state = state;
-      this.#endOfCollected();
-    }
+  /** The layer files of one image against its config's diff_ids; adds those checked to `checked`. */
+  #checkLayers(config: string, files: unknown[], checked: Set<string>): void {
+    const diffIds = this.#json(config, 'image config')?.rootfs?.diff_ids;
+    const ids: unknown[] = Array.isArray(diffIds) ? diffIds : [];
+    if (ids.length !== files.length) throw errors.archiveDamaged(this.#key, `its image config ${config} lists ${ids.length} layers, but its manifest ${files.length}`);
+    files.forEach((layer, i) => {
+      if (typeof layer !== 'string') throw errors.archiveDamaged(this.#key, `its manifest names a layer by ${JSON.stringify(layer)}`);
+      const file = this.#resolve(layer);
+      const digest = this.#digests.get(file);
+      if (!digest) throw errors.archiveDamaged(this.#key, `its layer ${layer} is missing`);
+      // A blob was checked against its name as it passed; a compressed layer has another digest than its diff_id.
+      if (digest.compressed) {
+        if (BLOB.test(file)) checked.add(file);
+        return;
+      }
+      if (`sha256:${digest.hex}` !== ids[i]) throw errors.layerDigestMismatch(this.#key, layer, String(ids[i]), `sha256:${digest.hex}`);
+      checked.add(file);
+    });
   }
 
-  #collect(bytes: Buffer): void {
-    const target = this.#state === 'capture' ? this.#entry! : this.#extension!;
-    target.chunks.push(bytes);
-    target.got += bytes.length;
-    if (this.#state === 'extension') this.push(bytes); // extensions pass as they are
-  }
-
-  #endOfCollected(): void {
-    if (this.#state === 'extension') {
-      const { type, chunks, size } = this.#extension!;
-      const data = Buffer.concat(chunks).subarray(0, size);
-      if (type === 'L') this.#longName = data.toString('utf8').replace(/\0+$/, '');
-      else this.#pax = { ...this.#pax, ...parsePax(data) };
-      this.#extension = undefined;
-      this.#state = 'header';
+  /** An OCI manifest (or index, one level down) named in index.json: its config and layer blobs. */
+  #checkOciManifest(digest: string, configs: Set<string>, checked: Set<string>, top: boolean): void {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
+    if (!hex) return;
+    const manifest = this.#json(`blobs/sha256/${hex}`, 'manifest');
+    if (!manifest) {
+      if (top && !this.#digests.has(`blobs/sha256/${hex}`)) throw errors.archiveDamaged(this.#key, `its manifest blob ${digest} (named in index.json) is missing`);
       return;
     }
-    const { header, name, size, chunks } = this.#entry!;
-    const content = this.#unname(name, Buffer.concat(chunks).subarray(0, size));
-    this.push(withSize(header, content.length));
-    this.push(content);
-    this.push(Buffer.alloc(paddingOf(content.length)));
-    this.#entry = undefined;
-    this.#state = 'header';
+    if (Array.isArray(manifest.manifests)) {
+      if (top) for (const inner of manifest.manifests) if (typeof inner?.digest === 'string') this.#checkOciManifest(inner.digest, configs, checked, false);
+      return;
+    }
+    const config = /^sha256:([0-9a-f]{64})$/.exec(manifest.config?.digest ?? '')?.[1];
+    if (!config || !Array.isArray(manifest.layers)) return;
+    const file = `blobs/sha256/${config}`;
+    if (!this.#digests.has(file)) throw errors.archiveDamaged(this.#key, `its image config blob sha256:${config} is missing`);
+    configs.add(`sha256:${config}`);
+    const layers = manifest.layers.map((layer: { digest?: unknown }) => {
+      const blob = typeof layer?.digest === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(layer.digest)?.[1] : undefined;
+      if (!blob) throw errors.archiveDamaged(this.#key, `its manifest ${digest} names a layer by ${JSON.stringify(layer?.digest)}`);
+      return `blobs/sha256/${blob}`;
+    });
+    this.#checkLayers(file, layers, checked);
   }
 
   /** The file's content with every name taken out (and collected). */
@@ -274,8 +305,10 @@ export class GuardedArchive extends Transform {
       if (!Array.isArray(value)) throw errors.archiveDamaged(this.#key, 'its manifest.json is not a list');
       for (const image of value as Array<Record<string, unknown>>) {
         for (const tag of Array.isArray(image?.RepoTags) ? image.RepoTags : []) if (typeof tag === 'string') this.names.add(tag);
-        if (typeof image?.Config === 'string') this.#configs.push(image.Config);
-        if (image && typeof image === 'object') image.RepoTags = null;
+        if (image && typeof image === 'object') {
+          this.#images.push({ Config: image.Config, Layers: image.Layers });
+          image.RepoTags = null;
+        }
       }
     } else if (file === 'repositories') {
       for (const [repository, tags] of Object.entries((value ?? {}) as Record<string, Record<string, unknown>>)) {

@@ -1,6 +1,6 @@
 /**
- * The parts of a tar header (POSIX ustar, with GNU and pax extensions) that donodo reads and
- * rewrites while an archive streams past. Only what is needed: names, sizes, types, checksums.
+ * Tar header blocks (POSIX ustar, with GNU and pax extensions): read and written. Only what donodo
+ * needs: names, link targets, sizes, types, modes, checksums.
  */
 export const BLOCK = 512;
 
@@ -10,6 +10,9 @@ export interface TarHeader {
   size: number;
   /** Type flag: '0' (or '\0') a file, '5' a directory, '2' a symlink, 'x'/'g' pax, 'L'/'K' GNU long names… */
   type: string;
+  /** Target of a link ('1' hard, '2' symbolic); an earlier GNU 'K' or pax `linkpath` record wins over it. */
+  linkname: string;
+  mode: number;
 }
 
 export const isZeroBlock = (block: Buffer): boolean => block.every((byte) => byte === 0);
@@ -21,7 +24,50 @@ export function parseHeader(block: Buffer): TarHeader {
   const name = text(block.subarray(0, 100));
   const magic = block.subarray(257, 263).toString('latin1');
   const prefix = magic === 'ustar\0' ? text(block.subarray(345, 500)) : '';
-  return { name: prefix ? `${prefix}/${name}` : name, size: parseSize(block.subarray(124, 136)), type: String.fromCharCode(block[156] || 48) };
+  return {
+    name: prefix ? `${prefix}/${name}` : name,
+    size: parseSize(block.subarray(124, 136)),
+    type: String.fromCharCode(block[156] || 48),
+    linkname: text(block.subarray(157, 257)),
+    mode: parseOctal(block.subarray(100, 108)),
+  };
+}
+
+/** Largest size the 11 octal digits of a ustar size field hold (8 GiB - 1); larger ones go in a pax record. */
+export const MAX_USTAR_SIZE = 8 ** 11 - 1;
+
+/**
+ * A ustar header block. `name` must fit ustar (see {@link ustarName}); `size` at most
+ * {@link MAX_USTAR_SIZE} (a pax `size` record carries larger ones). Owner root, no user names.
+ */
+export function formatHeader(fields: { name: string; size: number; type: string; mode: number; mtime: number; linkname?: string }): Buffer {
+  const block = Buffer.alloc(BLOCK);
+  const split = ustarName(fields.name) ?? { prefix: '', name: fields.name.slice(0, 100) };
+  block.write(split.name, 0, 100, 'utf8');
+  octal(block, 100, 8, fields.mode);
+  octal(block, 108, 8, 0);
+  octal(block, 116, 8, 0);
+  octal(block, 124, 12, Math.min(fields.size, MAX_USTAR_SIZE));
+  octal(block, 136, 12, Math.max(0, Math.floor(fields.mtime)));
+  block.write(fields.type, 156, 1, 'latin1');
+  if (fields.linkname) block.write(fields.linkname, 157, 100, 'utf8');
+  block.write('ustar\0', 257, 6, 'latin1');
+  block.write('00', 263, 2, 'latin1');
+  block.write(split.prefix, 345, 155, 'utf8');
+  block.write(checksumOf(block).toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return block;
+}
+
+/** How `name` splits into ustar's prefix (155 bytes) and name (100 bytes), or undefined when it cannot. */
+export function ustarName(name: string): { prefix: string; name: string } | undefined {
+  if (Buffer.byteLength(name) <= 100) return { prefix: '', name };
+  for (let slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+    const prefix = name.slice(0, slash);
+    const rest = name.slice(slash + 1);
+    if (Buffer.byteLength(prefix) > 155) return undefined;
+    if (rest && Buffer.byteLength(rest) <= 100) return { prefix, name: rest };
+  }
+  return undefined;
 }
 
 /** A copy of `block` with another size, and its checksum recomputed. */
@@ -50,6 +96,23 @@ export function parsePax(data: Buffer): Record<string, string> {
     at += length;
   }
   return records;
+}
+
+/** The data of a pax extended header holding `records`. */
+export function formatPax(records: Record<string, string>): Buffer {
+  const lines = Object.entries(records).map(([key, value]) => {
+    const body = ` ${key}=${value}\n`;
+    const bytes = Buffer.byteLength(body);
+    // The length counts its own digits.
+    let length = bytes + 1;
+    while (length !== bytes + String(length).length) length = bytes + String(length).length;
+    return `${length}${body}`;
+  });
+  return Buffer.from(lines.join(''), 'utf8');
+}
+
+function octal(block: Buffer, at: number, width: number, value: number): void {
+  block.write(value.toString(8).padStart(width - 1, '0') + '\0', at, width, 'latin1');
 }
 
 function checksumOf(block: Buffer): number {

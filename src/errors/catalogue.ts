@@ -178,6 +178,10 @@ export const errors = {
     new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" is not a usable image archive: ${cleanText(why)}.`, {
       hint: 'The file is damaged or is not a docker save / OCI archive. Nothing was loaded or tagged.',
     }),
+  layerDigestMismatch: (key: string, file: string, expected: string, actual: string) =>
+    new DonodoError('LAYER_DIGEST_MISMATCH', `The archive "${cleanText(key)}" holds ${cleanText(file)} with the digest ${cleanText(actual)}, but the image says ${cleanText(expected)}; nothing was loaded and no tag was changed.`, {
+      hint: 'Its bytes are not the ones the image was made of: the archive is damaged or was altered. Do not rely on this record; tell its owner (a pull of an intact record passes this check).',
+    }),
   archiveNotRecorded: (key: string, expected: string, found: string[]) =>
     new DonodoError('IMAGE_ID_MISMATCH', `The archive "${cleanText(key)}" holds the image ${found.map(short).join(', ')}, but its record says ${short(expected)}; nothing was loaded and no tag was changed.`, {
       hint: 'The archive does not hold the image its record describes. Contact the record owner; do not rely on this record.',

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +7,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedArchive } from '../../src/archive/guarded-archive.ts';
+import { TarParser } from '../../src/archive/tar-parser.ts';
 import { MeasuringStream } from '../../src/streams/measure.ts';
 import { dockerSave } from '../support/crafted-record.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
@@ -63,11 +65,13 @@ const idle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('GuardedArchive', () => {
   const manifest = JSON.stringify([{ Config: 'abc.json', RepoTags: ['lab/victim:latest', 'lab/tool:1.0'], Layers: ['l/layer.tar'] }]);
+  /** The config and layer manifest.json names, consistent with each other. */
+  const image = { 'abc.json': JSON.stringify({ rootfs: { type: 'layers', diff_ids: [`sha256:${createHash('sha256').update('layer').digest('hex')}`] } }), 'l/layer.tar': 'layer' };
   const repositories = JSON.stringify({ 'lab/victim': { latest: 'abc' } });
   const longName = `blobs/${'x'.repeat(150)}/layer.tar`;
 
   it('takes every name out of manifest.json and repositories, collects them, and passes everything else unchanged', async () => {
-    const input = await tarOf({ 'abc.json': '{"config":{}}', [longName]: 'layer bytes', 'manifest.json': manifest, repositories });
+    const input = await tarOf({ ...image, [longName]: 'layer bytes', 'manifest.json': manifest, repositories });
     const { guard: archive, output } = guard(input);
     await idle();
     archive.release();
@@ -94,7 +98,7 @@ describe('GuardedArchive', () => {
   });
 
   it('holds the end of the archive back until released', async () => {
-    const input = await tarOf({ 'manifest.json': manifest, 'abc.json': '{}', 'a.txt': 'a' });
+    const input = await tarOf({ 'manifest.json': manifest, ...image, 'a.txt': 'a' });
     const { guard: archive, output, ended, fed } = guard(input);
     await fed;
     await idle();
@@ -105,7 +109,7 @@ describe('GuardedArchive', () => {
   });
 
   it('never lets the end through when failed: the reader gets the error instead', async () => {
-    const input = await tarOf({ 'abc.json': '{}', 'manifest.json': manifest });
+    const input = await tarOf({ ...image, 'manifest.json': manifest });
     const { guard: archive, output, ended } = guard(input);
     await idle();
     archive.fail(new Error('md5 does not match'));
@@ -163,7 +167,7 @@ describe('GuardedArchive identity, from the archive\'s own bytes', () => {
     const { guard: archive, output } = guard(tar, 65536, id);
     archive.release();
     await output;
-    expect(archive.identity).toEqual({ configs: [id], manifests: [] });
+    expect(archive.identity).toEqual({ configs: [id], manifests: [], layers: 2 });
     expect(archive.names).toEqual(new Set([reference]));
   });
 
@@ -185,5 +189,87 @@ describe('GuardedArchive identity, from the archive\'s own bytes', () => {
     const { guard: archive, output } = guard(await readFile(path.join(root, 'forged.tar')), 65536, id);
     archive.release();
     await expect(output).rejects.toThrow(/its image config .* does not match its digest/);
+  });
+});
+
+/** Where the content of the first entry matching `name` starts in a tar, and its size. */
+function contentOf(tar: Buffer, name: RegExp): { at: number; size: number } {
+  let found: { at: number; size: number } | undefined;
+  let at = 0;
+  const parser = new TarParser({ entry: (h) => void (found ??= name.test(h.name) && h.size > 0 ? { at: at + 512, size: h.size } : undefined) });
+  for (; at < tar.length && !found; at += 512) parser.write(tar.subarray(at, at + 512));
+  if (!found) throw new Error(`no ${name} in the tar`);
+  return found;
+}
+
+/** A copy of `tar` with one byte of the content of the entry matching `name` changed (same size). */
+function altered(tar: Buffer, name: RegExp): Buffer {
+  const copy = Buffer.from(tar);
+  const { at, size } = contentOf(tar, name);
+  copy[at + Math.floor(size / 2)] ^= 0x01;
+  return copy;
+}
+
+describe('GuardedArchive checks every layer against its digest', () => {
+  const reference = `donodo-test/guard-layers-${process.pid}:1.0`;
+  let id: string;
+  let saved: Buffer;
+  let oci: Buffer;
+  beforeAll(async () => {
+    id = await buildTestImage(reference, { extraBytes: 200_000 });
+    saved = await dockerSave(reference);
+    const file = path.join(dir, 'oci.tar');
+    await run('skopeo', ['copy', '--quiet', `docker-daemon:${reference}`, `oci-archive:${file}`]);
+    oci = await readFile(file);
+  });
+  afterAll(async () => {
+    await removeImages(reference);
+  });
+
+  it('refuses a docker save archive whose layer.tar was altered by one byte, and lets no end through', async () => {
+    const { guard: archive, output, ended } = guard(altered(saved, /\/layer\.tar$/), 65536, id);
+    archive.release();
+    const failure = await output.catch((cause: unknown) => cause as Error & { code?: string });
+    expect(failure).toMatchObject({ code: 'LAYER_DIGEST_MISMATCH' });
+    expect((failure as Error).message).toMatch(/^The archive "image\.tar" holds [0-9a-f]{64}\/layer\.tar with the digest sha256:[0-9a-f]{64}, but the image says sha256:[0-9a-f]{64}; nothing was loaded/);
+    expect(ended()).toBe(false);
+  });
+
+  it('reads the layers of an OCI layout (skopeo oci-archive) and checks each blob against its name', async () => {
+    const { guard: archive, output } = guard(oci, 65536);
+    archive.release();
+    await output;
+    expect(archive.identity?.layers).toBe(2);
+    // skopeo writes the config anew as an OCI config, so its digest is not Docker's image id.
+    expect(archive.identity?.configs).toHaveLength(1);
+  });
+
+  it('refuses an OCI layout whose layer blob was corrupted', async () => {
+    // The largest blob is a layer (the payload); change one byte of it.
+    let largest = { at: 0, size: 0 };
+    for (let at = 0, scan = oci; at < scan.length; ) {
+      const found = (() => { try { return contentOf(scan.subarray(at), /^blobs\/sha256\//); } catch { return undefined; } })();
+      if (!found) break;
+      if (found.size > largest.size) largest = { at: at + found.at, size: found.size };
+      at += found.at + Math.ceil(found.size / 512) * 512;
+    }
+    const corrupted = Buffer.from(oci);
+    corrupted[largest.at + 100] ^= 0x01;
+    const { guard: archive, output, ended } = guard(corrupted, 65536);
+    archive.release();
+    await expect(output).rejects.toThrow(/holds blobs\/sha256\/[0-9a-f]{64} with the digest sha256:[0-9a-f]{64}, but the image says sha256:[0-9a-f]{64} \(its name\)/);
+    expect(ended()).toBe(false);
+  });
+
+  it('refuses an archive whose manifest names a layer it does not hold', async () => {
+    const { at, size } = contentOf(saved, /^manifest\.json$/);
+    const manifest = saved.subarray(at, at + size).toString('latin1');
+    const layer = /"([0-9a-f]{64})\/layer\.tar"/.exec(manifest)![1]!;
+    // Name a layer the archive lacks by editing manifest.json in place (same length).
+    const edited = Buffer.from(saved);
+    edited.write(manifest.replace(`${layer}/layer.tar`, `${'f'.repeat(64)}/layer.tar`), at, 'latin1');
+    const { guard: archive, output } = guard(edited, 65536, id);
+    archive.release();
+    await expect(output).rejects.toThrow(/its layer f{64}\/layer\.tar is missing/);
   });
 });
