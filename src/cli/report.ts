@@ -76,7 +76,7 @@ export function printPull(output: Write, result: PullResult): void {
   if (checks.length) write(`  checked: ${checks.join('; ')}\n`);
 }
 
-const CHECK_NAMES: Record<string, string> = { md5: 'md5', archive: 'archive config digest', imageId: 'image id' };
+const CHECK_NAMES: Record<string, string> = { md5: 'md5', archive: 'archive config digest', layers: 'layer digests', imageId: 'image id' };
 
 /** The error block on stderr: message, details, hint. */
 export function printError(output: Write, image: string | undefined, error: NonNullable<PushResult['error']>): void {

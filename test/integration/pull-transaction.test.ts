@@ -193,11 +193,11 @@ describe('a pull succeeds only with a verified, loaded image', () => {
 
     const pulled = await donodo(['pull', record.doi, '--json']);
     expect(pulled.code, pulled.stderr).toBe(0);
-    expect(pulled.json[0]).toMatchObject({ status: 'loaded', imageId: archived.id, verified: { md5: true, archive: true, imageId: 'skipped: the record has no docker-id' } });
+    expect(pulled.json[0]).toMatchObject({ status: 'loaded', imageId: archived.id, verified: { md5: true, archive: true, layers: true, imageId: 'skipped: the record has no docker-id' } });
     expect(pulled.stderr).not.toMatch(/✔ Verify the image id/);
     expect(pulled.stderr).toMatch(/Verify the image id.*the record has no docker-id/);
     const plain = await donodo(['pull', record.doi]);
-    expect(plain.stdout).toContain('checked: md5 ok; archive config digest ok; image id skipped: the record has no docker-id');
+    expect(plain.stdout).toContain('checked: md5 ok; archive config digest ok; layer digests ok; image id skipped: the record has no docker-id');
   });
 
   it('stops a download at the size the record declares, and loads nothing', async () => {

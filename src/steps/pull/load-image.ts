@@ -66,6 +66,8 @@ export const loadImage: Step<PullContext> = {
     if (known.length === 0) context.verified.archive = 'skipped: the archive names no image config';
     else if (known.includes(context.imageId!)) context.verified.archive = true;
     else throw errors.engineLoadedOther(name, known, context.imageId!);
+    // Checked as they streamed past (a mismatch failed the load before its end reached the engine).
+    context.verified.layers = archive.identity?.layers ? true : 'skipped: the archive names no layer digests';
   },
 };
 

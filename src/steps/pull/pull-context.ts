@@ -33,9 +33,9 @@ export interface PullContext {
   ignoredNames?: string[];
   /**
    * md5: the bytes are the record's; archive: the image loaded is the one the archive's own config
-   * digest names; imageId: that image is the record's `docker-id`.
+   * digest names; layers: every layer's bytes are the ones its digest names; imageId: that image is the record's `docker-id`.
    */
-  verified: { md5?: Check; archive?: Check; imageId?: Check };
+  verified: { md5?: Check; archive?: Check; layers?: Check; imageId?: Check };
 }
 
 export interface PullOptions {
