@@ -7,10 +7,10 @@ import { PassThrough, Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedArchive } from '../../src/archive/guarded-archive.ts';
-import { TarParser } from '../../src/archive/tar-parser.ts';
 import { MeasuringStream } from '../../src/streams/measure.ts';
 import { dockerSave } from '../support/crafted-record.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
+import { alteredAt, contentOf, contentsOf } from '../support/tar-surgery.ts';
 
 const run = promisify(execFile);
 let dir: string;
@@ -192,24 +192,6 @@ describe('GuardedArchive identity, from the archive\'s own bytes', () => {
   });
 });
 
-/** Where the content of the first entry matching `name` starts in a tar, and its size. */
-function contentOf(tar: Buffer, name: RegExp): { at: number; size: number } {
-  let found: { at: number; size: number } | undefined;
-  let at = 0;
-  const parser = new TarParser({ entry: (h) => void (found ??= name.test(h.name) && h.size > 0 ? { at: at + 512, size: h.size } : undefined) });
-  for (; at < tar.length && !found; at += 512) parser.write(tar.subarray(at, at + 512));
-  if (!found) throw new Error(`no ${name} in the tar`);
-  return found;
-}
-
-/** A copy of `tar` with one byte of the content of the entry matching `name` changed (same size). */
-function altered(tar: Buffer, name: RegExp): Buffer {
-  const copy = Buffer.from(tar);
-  const { at, size } = contentOf(tar, name);
-  copy[at + Math.floor(size / 2)] ^= 0x01;
-  return copy;
-}
-
 describe('GuardedArchive checks every layer against its digest', () => {
   const reference = `donodo-test/guard-layers-${process.pid}:1.0`;
   let id: string;
@@ -227,7 +209,7 @@ describe('GuardedArchive checks every layer against its digest', () => {
   });
 
   it('refuses a docker save archive whose layer.tar was altered by one byte, and lets no end through', async () => {
-    const { guard: archive, output, ended } = guard(altered(saved, /\/layer\.tar$/), 65536, id);
+    const { guard: archive, output, ended } = guard(alteredAt(saved, contentOf(saved, /\/layer\.tar$/)), 65536, id);
     archive.release();
     const failure = await output.catch((cause: unknown) => cause as Error & { code?: string });
     expect(failure).toMatchObject({ code: 'LAYER_DIGEST_MISMATCH' });
@@ -246,15 +228,8 @@ describe('GuardedArchive checks every layer against its digest', () => {
 
   it('refuses an OCI layout whose layer blob was corrupted', async () => {
     // The largest blob is a layer (the payload); change one byte of it.
-    let largest = { at: 0, size: 0 };
-    for (let at = 0, scan = oci; at < scan.length; ) {
-      const found = (() => { try { return contentOf(scan.subarray(at), /^blobs\/sha256\//); } catch { return undefined; } })();
-      if (!found) break;
-      if (found.size > largest.size) largest = { at: at + found.at, size: found.size };
-      at += found.at + Math.ceil(found.size / 512) * 512;
-    }
-    const corrupted = Buffer.from(oci);
-    corrupted[largest.at + 100] ^= 0x01;
+    const largest = contentsOf(oci, /^blobs\/sha256\//).sort((a, b) => b.size - a.size)[0]!;
+    const corrupted = alteredAt(oci, largest);
     const { guard: archive, output, ended } = guard(corrupted, 65536);
     archive.release();
     await expect(output).rejects.toThrow(/holds blobs\/sha256\/[0-9a-f]{64} with the digest sha256:[0-9a-f]{64}, but the image says sha256:[0-9a-f]{64} \(its name\)/);
