@@ -49,6 +49,7 @@ describe('pull checks each layer against its digest', () => {
     const intact = await publishRecord(zenodo, { title: `Docker image ${NAME}/tool`, version: '1.1', tar, notes: donodoNotes({ id, name: reference }) });
     const good = await donodo(['pull', intact.doi, '--json']);
     expect(good.code, good.stderr).toBe(0);
+    expect(good.json[0].verified).toMatchObject({ md5: true, archive: true, layers: true });
     expect(await exists(id)).toBe(true);
   });
 });
