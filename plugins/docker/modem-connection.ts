@@ -27,7 +27,7 @@ const MODEM_VARIABLES = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH',
  */
 export function modemConnection(env: Record<string, string | undefined>, socketPath?: { path: string; chosenBy: string }): EngineConnection {
   const seen: Record<string, string | undefined> = Object.fromEntries(MODEM_VARIABLES.map((name) => [name, env[name]]));
-  if (socketPath) delete seen.DOCKER_HOST; // else docker-modem's host would win over the socket
+  if (socketPath) seen.DOCKER_HOST = undefined; // unset, else docker-modem's host would win over the socket
   const host = seen.DOCKER_HOST;
   let modem: Modem;
   try {
