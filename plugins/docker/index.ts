@@ -1,7 +1,13 @@
 import type { DonodoPlugin } from '../../src/plugin-api.ts';
-import { DockerImageSource, type DockerOptions } from './docker-image-source.ts';
+import { dockerRules } from './docker-rules.ts';
+import { EngineApi } from './engine-api.ts';
+import { modemConnection } from './modem-connection.ts';
 
-/** Images from the Docker engine at DOCKER_HOST, or the local socket. */
+export interface DockerOptions {
+  socketPath?: string;
+}
+
+/** Images from the Docker engine at DOCKER_HOST (unix://, tcp:// with TLS, ssh://, npipe://), or the local socket. */
 const plugin: DonodoPlugin<'image-source', DockerOptions> = {
   kind: 'image-source',
   name: 'docker',
@@ -14,7 +20,8 @@ const plugin: DonodoPlugin<'image-source', DockerOptions> = {
       socketPath: { type: 'string', description: 'Unix socket of the engine; default: DOCKER_HOST, else /var/run/docker.sock.' },
     },
   },
-  create: (options, deps) => new DockerImageSource(options, deps.env),
+  create: (options, deps) =>
+    new EngineApi(modemConnection(deps.env, options.socketPath ? { path: options.socketPath, chosenBy: 'from the socketPath option' } : undefined), dockerRules),
 };
 
 export default plugin;

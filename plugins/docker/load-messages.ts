@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 
-/** What `docker load` reported: the tags and ids it loaded, or the error it met. */
+/** What a load reported: the tags and ids it loaded, or the error it met. */
 export interface LoadMessages {
   references: string[];
   ids: string[];
@@ -8,8 +8,11 @@ export interface LoadMessages {
 }
 
 /**
- * Read the engine's JSON message stream of a load (`{"stream":"Loaded image: x:1\n"}`,
- * `{"stream":"Loaded image ID: sha256:…\n"}`, or `{"error":"…"}`).
+ * Read the engine's JSON message stream of a load. Docker writes one message per image
+ * (`{"stream":"Loaded image: x:1\n"}`, or `{"stream":"Loaded image ID: sha256:…\n"}` for an
+ * archive that names nothing); Podman writes one for the whole archive, its names as a comma list
+ * (`Loaded image: localhost/a:1,localhost/b:2`), or the id when it names nothing
+ * (`Loaded image: sha256:…`). Errors come as `{"error":"…"}`.
  */
 export async function readLoadMessages(response: Readable): Promise<LoadMessages> {
   const result: LoadMessages = { references: [], ids: [] };
@@ -24,11 +27,12 @@ export async function readLoadMessages(response: Readable): Promise<LoadMessages
       continue;
     }
     if (message.error) result.error = message.errorDetail?.message ?? message.error;
-    const stream = message.stream?.trim() ?? '';
-    const tagged = /^Loaded image: (.+)$/.exec(stream);
-    if (tagged) result.references.push(tagged[1]!);
-    const untagged = /^Loaded image ID: (sha256:[0-9a-f]+)$/.exec(stream);
-    if (untagged) result.ids.push(untagged[1]!);
+    const loaded = /^Loaded image(?: ID)?: (.+)$/.exec(message.stream?.trim() ?? '');
+    for (const item of loaded?.[1]!.split(',') ?? []) {
+      const name = item.trim();
+      if (/^sha256:[0-9a-f]{64}$/.test(name)) result.ids.push(name);
+      else if (name) result.references.push(name);
+    }
   }
   return result;
 }

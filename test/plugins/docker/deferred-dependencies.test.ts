@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-const source = pathToFileURL(path.join(root, 'plugins/docker/docker-image-source.ts')).href;
+const plugin = pathToFileURL(path.join(root, 'plugins/docker/index.ts')).href;
 
 /** Runs `body` in a fresh Node process (its own module cache) after loading the docker plugin; gives its JSON output. */
 function inFreshProcess(body: string): Record<string, unknown> {
@@ -12,7 +12,8 @@ function inFreshProcess(body: string): Record<string, unknown> {
     import { createRequire } from 'node:module';
     const require = createRequire(import.meta.url);
     const loaded = (name) => Object.keys(require.cache).filter((f) => f.includes('/node_modules/' + name + '/')).length; // module files in the cache
-    const { DockerImageSource } = await import(${JSON.stringify(source)});
+    const { default: docker } = await import(${JSON.stringify(plugin)});
+    const engine = () => docker.create({}, { env: process.env });
     ${body}`;
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
   return JSON.parse(output) as Record<string, unknown>;
@@ -21,7 +22,7 @@ function inFreshProcess(body: string): Record<string, unknown> {
 describe('the docker plugin defers dockerode dependencies it does not use', () => {
   it('talks to the engine without loading ssh2, gRPC or protobufjs', () => {
     const result = inFreshProcess(`
-      const image = await new DockerImageSource({}, process.env).inspect('no-such/image:never').catch((e) => e.code ?? e.message);
+      const image = await engine().inspect({ transport: 'docker-daemon', reference: 'no-such/image:never', input: 'no-such/image:never' }).catch((e) => e.code ?? e.message);
       console.log(JSON.stringify({ image, ssh2: loaded('ssh2'), grpc: loaded('@grpc/grpc-js'), protobufjs: loaded('protobufjs') }));`);
     // Only the stand-in sits at each module's own file: none of their code ran.
     expect(result).toMatchObject({ ssh2: 1, grpc: 1, protobufjs: 1 });
