@@ -28,6 +28,10 @@ const MODEM_VARIABLES = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH',
 export function modemConnection(env: Record<string, string | undefined>, socketPath?: { path: string; chosenBy: string }): EngineConnection {
   const seen: Record<string, string | undefined> = Object.fromEntries(MODEM_VARIABLES.map((name) => [name, env[name]]));
   if (socketPath) seen.DOCKER_HOST = undefined; // unset, else docker-modem's host would win over the socket
+  // The docker CLI's default ports (docker-modem would take 80): 2376 with TLS, else 2375.
+  if (seen.DOCKER_HOST && /^tcp:\/\/(?:[^/:[\]]+|\[[^\]]+\])\/?$/.test(seen.DOCKER_HOST)) {
+    seen.DOCKER_HOST = `${seen.DOCKER_HOST.replace(/\/$/, '')}:${seen.DOCKER_TLS_VERIFY ? 2376 : 2375}`;
+  }
   const host = seen.DOCKER_HOST;
   let modem: Modem;
   try {

@@ -38,6 +38,12 @@ describe('DOCKER_HOST', () => {
     expect(pushed.json[0].error.message).toBe('No Docker engine answers at tcp://127.0.0.1:1 (ECONNREFUSED; from DOCKER_HOST).');
   });
 
+  it('takes the docker CLI\'s default port for a tcp:// address without one (2375, 2376 with TLS)', async () => {
+    const pushed = await push({ DOCKER_HOST: 'tcp://127.0.0.1' });
+    expect(pushed.code).toBe(1);
+    expect(pushed.json[0].error.message).toBe('No Docker engine answers at tcp://127.0.0.1:2375 (ECONNREFUSED; from DOCKER_HOST).');
+  });
+
   it('takes ssh:// addresses (ssh2, through docker-modem), naming one that does not answer', async () => {
     const pushed = await push({ DOCKER_HOST: 'ssh://someone@127.0.0.1:1' });
     expect(pushed.code).toBe(1);
