@@ -68,6 +68,8 @@ describe('Podman, both ways', () => {
     expect(pulled.code, pulled.stderr).toBe(0);
     // Podman's export (legacy docker-save, layers as <diff_id>.tar) verifies like Docker's, layer by layer.
     expect(pulled.json[0]).toMatchObject({ status: 'loaded', image: reference, imageId: id, verified: { md5: true, archive: true, layers: true, imageId: true } });
+    // The localhost/ name Podman wrote into its export is the record's own, not another tag left unset.
+    expect(pulled.json[0].ignoredTags).toBeUndefined();
     expect(await imageId(reference)).toBe(id);
     expect(await docker('run', '--rm', reference)).toContain(reference);
   });

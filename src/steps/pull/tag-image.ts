@@ -15,8 +15,10 @@ export const tagImage: Step<PullContext> = {
   async run(context) {
     const named = wantedName(context);
     if (named) checkName(named, recordName(context.record!));
-    // Under another name (--name), the record's own is not reported as one the record does not name.
-    const archive = (context.archiveNames ?? []).filter((name) => name !== named && name !== recordedName(context.expected));
+    // Under another name (--name), the record's own is not reported as one the record does not name;
+    // nor is it as Podman writes it into its exports (`localhost/NAME:TAG` for an unqualified NAME).
+    const own = [named, recordedName(context.expected)].filter((name): name is string => Boolean(name));
+    const archive = (context.archiveNames ?? []).filter((name) => !own.some((mine) => name === mine || name === `localhost/${mine}`));
     const wanted = named ? [named, ...(context.options.archiveTags ? archive : [])] : archive;
     context.ignoredNames = archive.filter((name) => !wanted.includes(name));
     context.tags = [];
