@@ -135,6 +135,11 @@ describe('oci-archive: and oci: layouts, both ways', () => {
     expect(await docker('load', '-i', file)).toContain(`${NAME}-dir:1.0`);
     expect(await imageId(`${NAME}-dir:1.0`)).toBe(ociConfig);
     await removeImages(`${NAME}-dir:1.0`);
+
+    // That file is a docker save archive as Docker 25+ writes them (OCI layout with manifest.json): it pushes as one, named by its RepoTags.
+    const again = await runCli(['push', `docker-archive:${file}`, ...(await storage()), '-y', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.json[0]).toMatchObject({ image: `${NAME}-dir:1.0`, imageId: ociConfig });
   });
 
   it('a docker save tar → record → oci-archive: converted to an OCI layout skopeo reads with the same config digest', async () => {
