@@ -175,7 +175,41 @@ describe('oci-archive: and oci: layouts, both ways', () => {
   });
 });
 
+describe('an OCI layout whose entry is an image index', () => {
+  it("takes this machine's platform (linux/amd64), and says so", async () => {
+    const nested = path.join(work, 'nested');
+    await skopeo('copy', `docker-daemon:${NAME}:1.0`, `oci:${nested}:1.0`);
+    const index = JSON.parse(await readFile(path.join(nested, 'index.json'), 'utf8'));
+    const manifest = index.manifests[0];
+    const arm = { ...manifest, digest: `sha256:${'0'.repeat(64)}`, platform: { os: 'linux', architecture: 'arm64' } };
+    const platformIndex = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [arm, { ...manifest, annotations: undefined, platform: { os: 'linux', architecture: 'amd64' } }] }));
+    const digest = createHash('sha256').update(platformIndex).digest('hex');
+    await writeFile(path.join(nested, 'blobs', 'sha256', digest), platformIndex);
+    await writeFile(path.join(nested, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${digest}`, size: platformIndex.length, annotations: { 'org.opencontainers.image.ref.name': 'team/multi:3.0' } }] }));
+    const pushed = await runCli(['push', `oci:${nested}`, ...(await storage()), '-y', '--json']);
+    expect(pushed.code).toBe(0);
+    // The ref is a full NAME:TAG, so it names the image; the manifest is the amd64 one.
+    expect(pushed.json[0]).toMatchObject({ image: 'team/multi:3.0', imageId: await configDigest(`oci:${nested}:team/multi:3.0`) });
+    expect(pushed.stderr).toContain('taking linux/amd64');
+  });
+});
+
 describe('damaged archives get a clear error and leave nothing behind', () => {
+  it('a pull whose download does not match its record writes nothing at the destination', async () => {
+    const dir = await storage();
+    const pushed = await runCli(['push', `docker-archive:${path.join(work, 'legacy.tar')}`, ...dir, '-y', '--json']);
+    const stored = path.join(dir[3]!, 'records', pushed.json[0].recordId, 'image.tar.gz');
+    const bytes = await readFile(stored);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(stored, bytes);
+    const into = await mkdtemp(path.join(work, 'into-'));
+    for (const destination of [`oci-archive:${into}/x.tar`, `oci:${into}/x`, `docker-archive:${into}/x.tar`]) {
+      const pulled = await runCli(['pull', pushed.json[0].recordId, destination, ...dir]);
+      expect(pulled.code).not.toBe(0);
+      expect(await readdir(into)).toEqual([]);
+    }
+  });
+
   const refusedPush = async (location: string, code: string) => {
     const dir = await storage();
     const result = await runCli(['push', location, '--name', `${NAME}-bad:1.0`, ...dir, '-y']);
