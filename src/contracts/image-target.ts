@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ImageLocation } from './image-location.ts';
 
 /** An image an engine holds, and the tags that point at it. */
 export interface EngineImage {
@@ -58,10 +59,11 @@ export interface ArchiveWriter {
  */
 export interface ArchiveTarget {
   /**
-   * Check `path` (it must not exist; its folder must) and open a writer. `image`: what the archive
-   * is to name (`name`, NAME:TAG) and hold (`id`, the config digest, checked by the pull already).
+   * Check `location.path` (it must not exist; its folder must) and open a writer; the location's
+   * transport says what to write (one plugin may serve several). `image`: what the archive is to
+   * name (`name`, NAME:TAG) and hold (`id`, the config digest, checked by the pull already).
    */
-  open(path: string, image: { name?: string; id?: string }): Promise<ArchiveWriter>;
+  open(location: ImageLocation, image: { name?: string; id?: string }): Promise<ArchiveWriter>;
 }
 
 export const ArchiveTarget: unique symbol = Symbol.for('donodo.ArchiveTarget');

@@ -1,3 +1,4 @@
+import archive from '../../plugins/archive/index.ts';
 import defaultsMetadata from '../../plugins/defaults-metadata/index.ts';
 import dir from '../../plugins/dir/index.ts';
 import docker from '../../plugins/docker/index.ts';
@@ -14,4 +15,4 @@ import type { AnyPlugin } from '../contracts/plugin.ts';
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, podman, zenodo, dir, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, archive, podman, zenodo, dir, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];

@@ -20,7 +20,8 @@ describe('the plugin host', () => {
   it('makes the first built-in of each kind its default, in the order of the list', () => {
     const host = new PluginHost(builtinPlugins);
     expect(host.list('storage').map((p) => p.name)).toEqual(['zenodo', 'dir']);
-    expect(host.list('image-source').map((p) => p.name)).toEqual(['docker', 'podman']);
+    // docker is the default source; the others serve their own transports (archive: files and layouts).
+    expect(host.list('image-source').map((p) => p.name)).toEqual(['docker', 'archive', 'podman']);
   });
 
   it('loads a third-party module relative to the config and validates its options with its own schema', async () => {

@@ -17,6 +17,6 @@ export const openDestination: Step<PullContext> = {
     if (!location.defaulted && location.reference && location.transport !== 'oci' && location.transport !== 'oci-archive') context.options.name ??= location.reference;
     const destination = destinationOf(await services.imagesAt(location), location);
     if ('engine' in destination) context.transaction = await EngineTransaction.begin(destination.engine);
-    else context.writer = await destination.archive.open(location.path!, { name: wantedName(context), id: context.expected?.config });
+    else context.writer = await destination.archive.open(location, { name: wantedName(context), id: context.expected?.config });
   },
 };
