@@ -20,13 +20,18 @@ Examples:
   $ donodo push my/image:1.2 --storage dir --dir ./archive
   $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept
   $ donodo push --all --dry-run                    what the configuration's "images" would do
-  $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox`;
+  $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox
+  $ donodo push podman:my/image:1.2 -y             from Podman
+  $ donodo push docker-archive:image.tar -y        a docker save file (its name and tag)
+  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name`;
 
 const EXAMPLES_PULL = `
 Examples:
   $ donodo pull 10.5281/zenodo.123                 a version DOI, a DOI link, a record link or id
   $ donodo pull 10.5281/zenodo.122 --tag 1.2       a concept DOI: its version 1.2 (else the latest)
-  $ donodo pull 7 --storage dir --dir ./archive`;
+  $ donodo pull 7 --storage dir --dir ./archive
+  $ donodo pull 10.5281/zenodo.123 podman:         into Podman
+  $ donodo pull 10.5281/zenodo.123 docker-archive:image.tar   into a file docker load / podman load read, no engine needed`;
 
 /**
  * The command-line interface. Plugins contribute flags (`--dir`, `--sandbox`, …); a flag applies
@@ -65,9 +70,9 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
-    .description('restore an archived image into Docker, and check it is the one archived')
+    .description('restore an archived image into Docker (or Podman, or a file), and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
-    .argument('[destination]', 'where to: the Docker engine (default), or a transport location (podman:, docker-archive:PATH, …)')
+    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
