@@ -60,6 +60,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
     .option('--force-upload', 'upload the archive even when the draft already holds the same one')
+    .addOption(new Option('--archive-format <format>', 'how the image is stored: oci-layout (image.tar, layers compressed one by one; default) or docker-save (image.tar.gz, the whole docker save stream compressed)').choices(['oci-layout', 'docker-save']))
     .option('--replace-draft', "take over the concept's unpublished draft even when it holds another tag (its archive is deleted)")
     .option('--conceptrecid <id>', 'add the version to this concept record instead of finding it by title')
     .option('-t, --templates <file-or-url...>', 'deposition metadata templates (JSON file or https URL), over the configured ones')

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ArchiveFormat } from '../contracts/image-identity.ts';
 import { imageSettings } from '../config/image-settings.ts';
 import { errors } from '../errors/catalogue.ts';
 import { LockFile } from '../lock/lock-file.ts';
@@ -33,6 +34,7 @@ export async function pushCommand(session: Session, services: Services, invocati
     autoPublish,
     forceUpload: Boolean(options.forceUpload),
     replaceDraft: Boolean(options.replaceDraft),
+    archiveFormat: (options.archiveFormat as ArchiveFormat | undefined) ?? config.archive?.format,
     // A dry run writes nothing, so it takes no lock and is never refused for another run's.
     locks: options.dryRun ? undefined : VersionLocks.forUser(process.env),
     conceptRecId: options.conceptrecid as string | undefined,

@@ -1,3 +1,5 @@
+import type { ArchiveFormat } from '../contracts/image-identity.ts';
+
 /** A plugin chosen by name, with its options. */
 export interface PluginChoice {
   name: string;
@@ -10,6 +12,8 @@ export interface DonodoConfig {
   source?: PluginChoice;
   storage?: PluginChoice;
   compressor?: PluginChoice;
+  /** How pushed images are stored: `oci-layout` (`image.tar`, the default) or `docker-save` (`image.tar.gz`). */
+  archive?: { format?: ArchiveFormat };
   metadata?: Array<string | PluginChoice>;
   autoPublish?: boolean;
   defaults?: { templates?: TemplatesSetting };

@@ -208,6 +208,15 @@ export const errors = {
       details: [...error.details, ...problems],
       cause: error,
     }),
+  exportUnreadable: (image: string, cause: unknown) =>
+    new DonodoError('EXPORT_UNREADABLE', `The export of ${cleanText(image)} could not be laid out as an OCI image layout: ${messageOf(cause)}.`, {
+      hint: 'The source gave a tar that is not a docker save or OCI layout archive of one image. Check the source (docker save, skopeo inspect), or push with --archive-format docker-save to store the export as it is.',
+      cause,
+    }),
+  layerCompressionUnnamed: (extension: string) =>
+    new DonodoError('CONFIG_INVALID', `The compressor writes "${cleanText(extension)}" files, a layer compression the OCI image layout has no media type for (it names gzip, .gz, and zstd, .zst).`, {
+      hint: 'Push with --archive-format docker-save (or "archive": { "format": "docker-save" } in the configuration), or use the gzip compressor.',
+    }),
   decompressFailed: (key: string, cause: unknown) =>
     new DonodoError('ARCHIVE_CORRUPT', `The archive "${cleanText(key)}" could not be decompressed: ${messageOf(cause)}`, {
       hint: 'The file is damaged or not in the format its name says. Nothing was loaded.',

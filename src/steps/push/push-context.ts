@@ -1,4 +1,4 @@
-import type { ImageIdentity } from '../../contracts/image-identity.ts';
+import type { ArchiveFormat, ImageIdentity } from '../../contracts/image-identity.ts';
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
 import type { ArchiveFile, ArchivedRecord, Draft, Located } from '../../contracts/storage-backend.ts';
@@ -55,6 +55,8 @@ export interface PushOptions {
   forceUpload?: boolean;
   /** Concept record to add the version to (--conceptrecid); wins over the configuration and the lock file. */
   conceptRecId?: string;
+  /** How the stored archive lays the image out (`--archive-format`; default `oci-layout`, as `image.tar`). */
+  archiveFormat?: ArchiveFormat;
   /** Directory for the temporary archive (default: the OS temporary directory). */
   tmpDir?: string;
   /** Take over a draft that holds another tag of the name (--replace-draft); refused otherwise. */
@@ -71,9 +73,11 @@ export function imageOf(context: PushContext): string {
 /** What this push archives, as the storage is to record it. */
 export function identityOf(context: PushContext): ImageIdentity {
   const image = context.image!;
+  // The manifest of the archive written (an OCI layout donodo laid out), else the source's own.
+  const manifest = context.spool?.manifest ?? image.manifest;
   return {
     config: image.id,
-    ...(image.manifest ? { manifest: image.manifest } : {}),
+    ...(manifest ? { manifest } : {}),
     platform: image.platform,
     name: context.ref!.name,
     tag: context.ref!.tag,

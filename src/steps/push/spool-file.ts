@@ -1,9 +1,10 @@
 import { createReadStream, createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { writeOciLayout, type OciLayoutOptions } from '../../archive/oci-layout-writer.ts';
 import type { ArchiveFormat } from '../../contracts/image-identity.ts';
 import type { ProgressSink } from '../../contracts/progress.ts';
 import type { ArchiveFile, UploadSource } from '../../contracts/storage-backend.ts';
@@ -23,6 +24,8 @@ export interface SpoolFile extends UploadSource {
   path: string;
   /** How the archive lays the image out, as its source declared. */
   format?: ArchiveFormat;
+  /** `sha256:…` of the image manifest the archive holds, where donodo wrote one (an OCI layout). */
+  manifest?: string;
   sha256: string;
   remove(): Promise<void>;
 }
@@ -58,7 +61,41 @@ async function removeSpool(dir: string): Promise<void> {
 }
 
 /** Write `input` through `compress` into a new spool file, hashing the compressed bytes on the way. */
-export async function writeSpool(key: string, input: Readable, compress: NodeJS.ReadWriteStream, progress: ProgressSink, options: SpoolOptions = {}): Promise<SpoolFile> {
+export function writeSpool(key: string, input: Readable, compress: NodeJS.ReadWriteStream, progress: ProgressSink, options: SpoolOptions = {}): Promise<SpoolFile> {
+  return spoolWith(key, input, options, async (file) => {
+    const measure = new MeasuringStream({ sha256: true });
+    const count = new MeasuringStream({ md5: false, progress }); // uncompressed bytes, for the progress line
+    await pipeline(input, count, compress, measure, createWriteStream(file), { signal: options.signal });
+    const { size, md5, sha256 } = measure.result();
+    return { size, md5, sha256: sha256! };
+  });
+}
+
+/**
+ * Write the image `input` streams (a `docker save` tar, or an OCI layout) into a new spool file as an
+ * OCI image layout whose layers are compressed one by one (see writeOciLayout), hashed on the way.
+ * The spool states the layout's format and its manifest digest.
+ */
+export async function writeOciSpool(key: string, input: Readable, layout: OciLayoutOptions, progress: ProgressSink, options: SpoolOptions = {}): Promise<SpoolFile> {
+  const spool = await spoolWith(key, input, options, async (file) => {
+    const count = new MeasuringStream({ md5: false, progress }); // uncompressed bytes, for the progress line
+    const counted = pipeline(input, count, { signal: options.signal });
+    const handle = await open(file, 'w+'); // read back too, for the digests
+    try {
+      const [written] = await Promise.all([writeOciLayout(count, handle, layout), counted]);
+      return written;
+    } catch (cause) {
+      count.destroy();
+      throw cause;
+    } finally {
+      await handle.close();
+    }
+  });
+  return { ...spool, format: 'oci-layout' };
+}
+
+/** A new spool folder with its owner mark, and `write` making the archive in it; removed again when that fails. */
+async function spoolWith(key: string, input: Readable, options: SpoolOptions, write: (file: string) => Promise<{ size: number; md5: string; sha256: string; manifest?: string }>): Promise<SpoolFile> {
   const parent = options.tmpDir ?? os.tmpdir();
   const space = { needed: options.atMost, upperBound: true };
   let dir: string;
@@ -70,25 +107,25 @@ export async function writeSpool(key: string, input: Readable, compress: NodeJS.
   }
   track(dir);
   const file = path.join(dir, key);
-  const measure = new MeasuringStream({ sha256: true });
-  const count = new MeasuringStream({ md5: false, progress }); // uncompressed bytes, for the progress line
   let writing = dir;
+  let written: Awaited<ReturnType<typeof write>>;
   try {
     await writeFile(path.join(dir, OWNER), JSON.stringify(markOfThisProcess()));
     writing = file;
-    await pipeline(input, count, compress, measure, createWriteStream(file), { signal: options.signal });
+    written = await write(file);
   } catch (cause) {
     input.destroy();
     await removeSpool(dir);
     throw asFileSystemError(cause, writing, 'write the archive', space);
   }
-  const { size, md5, sha256 } = measure.result();
+  const { size, md5, sha256, manifest } = written;
   return {
     key,
     path: file,
     size,
     md5,
-    sha256: sha256!,
+    sha256,
+    ...(manifest ? { manifest } : {}),
     open: () => createReadStream(file),
     remove: () => removeSpool(dir),
   };

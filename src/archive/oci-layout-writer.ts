@@ -1,0 +1,400 @@
+/**
+ * Writes an image as an OCI image layout tar (`image.tar`), one pass over the export: each layer is
+ * compressed on its own into the file as it streams past (its tar header reserved, then written back
+ * once the blob's size and digest are known), then the config blob, the OCI manifest, `index.json`,
+ * `oci-layout` and the `manifest.json` that `docker load` and other old loaders read.
+ *
+ * The input is what a source exports: a legacy `docker save` tar (`<id>/layer.tar`, `<config>.json`,
+ * `manifest.json`) or an OCI layout (`blobs/sha256/…`, `index.json`). Layers that already are
+ * compressed (gzip, zstd) are copied as they are, and when none needed compressing the source's own
+ * manifest is kept byte for byte (so its digest is). Everything is written with mtime 0 and in a fixed
+ * order, with a deterministic compressor: the same image gives the same manifest digest every time.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BLOCK, isZeroBlock, paddingOf, parseHeader } from './tar-header.ts';
+
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+
+/** The export is not an image tar this writer can lay out (damaged, no manifest, several images…). */
+export class ExportLayoutError extends Error {}
+
+/** Media type of a layer compressed with a compressor of this file extension; undefined when OCI names none. */
+export function layerMediaTypeFor(extension: string): string | undefined {
+  return { '.gz': 'application/vnd.oci.image.layer.v1.tar+gzip', '.zst': 'application/vnd.oci.image.layer.v1.tar+zstd' }[extension];
+}
+
+export interface OciLayoutOptions {
+  /** Repository name and tag the layout names the image by (index.json annotations, manifest.json RepoTags). */
+  name: string;
+  tag: string;
+  /** A fresh stream compressing one layer. */
+  compress: () => NodeJS.ReadWriteStream;
+  /** Media type of the layers `compress` makes (see {@link layerMediaTypeFor}). */
+  layerMediaType: string;
+  /** The config digest of the image to write (picks it among several; the export must hold it). */
+  config?: string;
+}
+
+/** What was written: the file's length and digests, and the image's manifest and config digests. */
+export interface WrittenLayout {
+  size: number;
+  md5: string;
+  sha256: string;
+  /** `sha256:…` of the OCI manifest in the layout. */
+  manifest: string;
+  /** `sha256:…` of the image config. */
+  config: string;
+}
+
+/** Entry types that carry no content whatever their size field says (links, devices, folders, fifos). */
+const NO_DATA = new Set(['1', '2', '3', '4', '5', '6']);
+
+/** Files of the export larger than this are blobs streamed through, never held in memory. */
+const SMALL = 4 * 1024 * 1024;
+
+const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+const blobName = (digest: string): string => `blobs/sha256/${digest.replace(/^sha256:/, '')}`;
+
+interface Blob {
+  digest: string;
+  size: number;
+  /** Whether donodo compressed it (else it was copied as the export had it). */
+  compressed: boolean;
+}
+
+interface Descriptor {
+  mediaType?: string;
+  digest: string;
+  size: number;
+  annotations?: Record<string, string>;
+}
+
+interface Manifest {
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+/** Write the image `input` streams (a `docker save` tar or an OCI layout tar) into `file` as an OCI layout. */
+export async function writeOciLayout(input: AsyncIterable<Buffer>, file: FileHandle, options: OciLayoutOptions): Promise<WrittenLayout> {
+  const out = new LayoutFile(file);
+  const small = new Map<string, Buffer>();
+  const blobs = new Map<string, Blob>();
+  const links = new Map<string, string>();
+  for await (const entry of tarEntries(input)) {
+    if (entry.type === '2' || entry.type === '1') {
+      const target = entry.type === '2' ? path.posix.join(path.posix.dirname(entry.name), entry.linkname) : entry.linkname;
+      links.set(entry.name, target);
+      continue;
+    }
+    if (!['0', '\0', '7'].includes(entry.type)) continue;
+    const head = await entry.read(BLOCK);
+    if (isLayerTar(entry.name, entry.size, head)) {
+      blobs.set(entry.name, { ...(await out.blob(entry.rest(head), options.compress())), compressed: true });
+    } else if (entry.size > SMALL || isCompressed(head)) {
+      blobs.set(entry.name, { ...(await out.blob(entry.rest(head))), compressed: false });
+    } else {
+      const parts: Buffer[] = [];
+      for await (const chunk of entry.rest(head)) parts.push(chunk);
+      small.set(entry.name, Buffer.concat(parts));
+    }
+  }
+  const resolve = (name: string): string => {
+    for (let hops = 0; links.has(name) && hops < 16; hops++) name = links.get(name)!;
+    return name;
+  };
+  const image = pickImage(small, resolve, options.config);
+  const configDigest = `sha256:${sha256Hex(image.config)}`;
+  if (options.config && configDigest !== options.config) throw new ExportLayoutError(`the export holds image config ${configDigest}, not ${options.config}`);
+  const layers = image.layers.map((layer) => {
+    const blob = blobs.get(resolve(layer.name));
+    if (!blob) throw new ExportLayoutError(`layer ${layer.name} that the image lists is not in the export`);
+    return { ...blob, mediaType: blob.compressed ? options.layerMediaType : layer.mediaType };
+  });
+  await out.entry(blobName(configDigest), image.config);
+  // The source's own OCI manifest, when every layer is as it had it: its digest stays the same.
+  const kept = image.manifest && image.manifest.mediaType !== DOCKER_MANIFEST && layers.every((layer) => !layer.compressed) ? image.manifest.bytes : undefined;
+  const manifest =
+    kept ??
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: OCI_CONFIG, digest: configDigest, size: image.config.length },
+        layers: layers.map((layer) => ({ mediaType: layer.mediaType ?? options.layerMediaType, digest: `sha256:${layer.digest}`, size: layer.size })),
+      }),
+    );
+  const manifestDigest = `sha256:${sha256Hex(manifest)}`;
+  await out.entry(blobName(manifestDigest), manifest);
+  const reference = `${options.name}:${options.tag}`;
+  const index = {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: [
+      {
+        mediaType: OCI_MANIFEST,
+        digest: manifestDigest,
+        size: manifest.length,
+        annotations: { 'io.containerd.image.name': reference, 'org.opencontainers.image.ref.name': options.tag },
+      },
+    ],
+  };
+  await out.entry('index.json', Buffer.from(JSON.stringify(index)));
+  await out.entry('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  const legacy = [{ Config: blobName(configDigest), RepoTags: [reference], Layers: layers.map((layer) => blobName(layer.digest)) }];
+  await out.entry('manifest.json', Buffer.from(JSON.stringify(legacy)));
+  const written = await out.end();
+  return { ...written, manifest: manifestDigest, config: configDigest };
+}
+
+interface PickedImage {
+  config: Buffer;
+  layers: { name: string; mediaType?: string }[];
+  /** The source's manifest, where it is an OCI layout. */
+  manifest?: { bytes: Buffer; mediaType?: string };
+}
+
+/** The image of the export: from index.json where there is one (an OCI layout), else from manifest.json. */
+function pickImage(small: Map<string, Buffer>, resolve: (name: string) => string, config: string | undefined): PickedImage {
+  const json = <T>(name: string): T | undefined => {
+    const bytes = small.get(resolve(name));
+    if (!bytes) return undefined;
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch {
+      throw new ExportLayoutError(`${name} in the export is not JSON`);
+    }
+  };
+  const configOf = (name: string): Buffer => {
+    const bytes = small.get(resolve(name));
+    if (!bytes) throw new ExportLayoutError(`the image config ${name} is not in the export`);
+    return bytes;
+  };
+  const index = json<{ manifests?: Descriptor[] }>('index.json');
+  if (index) {
+    const manifests: { descriptor: Descriptor; bytes: Buffer; parsed: Manifest }[] = [];
+    const visit = (descriptors: Descriptor[] | undefined, depth: number): void => {
+      for (const descriptor of descriptors ?? []) {
+        if (descriptor.mediaType === OCI_INDEX || descriptor.mediaType === DOCKER_LIST) {
+          if (depth < 4) visit(json<{ manifests?: Descriptor[] }>(blobName(descriptor.digest))?.manifests, depth + 1);
+          continue;
+        }
+        const bytes = small.get(resolve(blobName(descriptor.digest)));
+        const parsed = bytes ? json<Manifest>(blobName(descriptor.digest)) : undefined;
+        if (bytes && parsed?.config && Array.isArray(parsed.layers)) manifests.push({ descriptor, bytes, parsed });
+      }
+    };
+    visit(index.manifests, 0);
+    const chosen = config ? manifests.find((m) => m.parsed.config.digest === config) : manifests.length === 1 ? manifests[0] : undefined;
+    if (!chosen) throw new ExportLayoutError(manifests.length ? `index.json lists ${manifests.length} images${config ? `, none with config ${config}` : ''}` : 'index.json lists no image manifest the export holds');
+    return {
+      config: configOf(blobName(chosen.parsed.config.digest)),
+      layers: chosen.parsed.layers.map((layer) => ({ name: blobName(layer.digest), mediaType: layer.mediaType })),
+      manifest: { bytes: chosen.bytes, mediaType: chosen.parsed.mediaType ?? chosen.descriptor.mediaType },
+    };
+  }
+  const entries = json<{ Config: string; Layers: string[] }[]>('manifest.json');
+  if (!Array.isArray(entries) || entries.length === 0) throw new ExportLayoutError('the export has neither index.json nor a manifest.json listing an image');
+  const chosen = config ? entries.find((entry) => small.has(resolve(entry.Config)) && `sha256:${sha256Hex(small.get(resolve(entry.Config))!)}` === config) : entries.length === 1 ? entries[0] : undefined;
+  if (!chosen) throw new ExportLayoutError(`manifest.json lists ${entries.length} images${config ? `, none with config ${config}` : ''}`);
+  return { config: configOf(chosen.Config), layers: chosen.Layers.map((name) => ({ name })) };
+}
+
+/** A layer of either layout: `…/layer.tar`, or a blob that starts like a tar (a ustar header, or the zero blocks of an empty tar). */
+function isLayerTar(name: string, size: number, head: Buffer): boolean {
+  if (name.endsWith('/layer.tar')) return true;
+  if (head.length < BLOCK) return false;
+  return head.subarray(257, 262).toString('latin1') === 'ustar' || (size >= 2 * BLOCK && size % BLOCK === 0 && isZeroBlock(head));
+}
+
+/** gzip or zstd magic bytes. */
+const isCompressed = (head: Buffer): boolean => (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+
+/**
+ * The layout tar being written: entries appended, a streamed blob's header written back into the
+ * block reserved for it. The file's md5 and sha256 are computed on the way, over each part once it is
+ * final (read back right after it was written, so from the page cache).
+ */
+class LayoutFile {
+  readonly #file: FileHandle;
+  #at = 0;
+  #final = 0;
+  #hashed = 0;
+  #hashing: Promise<void> = Promise.resolve();
+  readonly #md5: Hash = createHash('md5');
+  readonly #sha256: Hash = createHash('sha256');
+
+  constructor(file: FileHandle) {
+    this.#file = file;
+  }
+
+  async entry(name: string, data: Buffer): Promise<void> {
+    await this.#write(Buffer.concat([ustarHeader(name, data.length), data, Buffer.alloc(paddingOf(data.length))]));
+    this.#settle();
+  }
+
+  /** `source` (through `transform`, when given) as a blob named by the sha256 of what was written. */
+  async blob(source: AsyncIterable<Buffer>, transform?: NodeJS.ReadWriteStream): Promise<{ digest: string; size: number }> {
+    const headerAt = this.#at;
+    this.#at += BLOCK;
+    const hash = createHash('sha256');
+    let size = 0;
+    const write = async (chunk: Buffer): Promise<void> => {
+      hash.update(chunk);
+      size += chunk.length;
+      await this.#write(chunk);
+    };
+    if (transform) await pump(source, transform, write);
+    else for await (const chunk of source) await write(chunk);
+    const digest = hash.digest('hex');
+    await this.#file.write(ustarHeader(blobName(digest), size), 0, BLOCK, headerAt);
+    await this.#write(Buffer.alloc(paddingOf(size)));
+    this.#settle();
+    return { digest, size };
+  }
+
+  /** The two zero blocks that end a tar; the file's length and digests. */
+  async end(): Promise<{ size: number; md5: string; sha256: string }> {
+    await this.#write(Buffer.alloc(2 * BLOCK));
+    this.#settle();
+    await this.#hashing;
+    await this.#file.truncate(this.#at);
+    return { size: this.#at, md5: this.#md5.digest('hex'), sha256: this.#sha256.digest('hex') };
+  }
+
+  async #write(data: Buffer): Promise<void> {
+    if (data.length) await this.#file.write(data, 0, data.length, this.#at);
+    this.#at += data.length;
+  }
+
+  /** Everything written so far is final: hash it (behind the writer, in order). */
+  #settle(): void {
+    this.#final = this.#at;
+    const until = this.#final;
+    this.#hashing = this.#hashing.then(async () => {
+      const buffer = Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, until - this.#hashed)));
+      while (this.#hashed < until) {
+        const { bytesRead } = await this.#file.read(buffer, 0, Math.min(buffer.length, until - this.#hashed), this.#hashed);
+        if (bytesRead === 0) throw new ExportLayoutError('the archive file is shorter than what was written');
+        const part = buffer.subarray(0, bytesRead);
+        this.#md5.update(part);
+        this.#sha256.update(part);
+        this.#hashed += bytesRead;
+      }
+    });
+    // A failure is reported by end(); until then it must not be an unhandled rejection.
+    this.#hashing.catch(() => undefined);
+  }
+}
+
+/** `source` through `transform`, each output chunk handed to `write` (which applies backpressure). */
+async function pump(source: AsyncIterable<Buffer>, transform: NodeJS.ReadWriteStream, write: (chunk: Buffer) => Promise<void>): Promise<void> {
+  await pipeline(Readable.from(source, { objectMode: false }), transform, async (compressed: AsyncIterable<string | Buffer>) => {
+    for await (const chunk of compressed) await write(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  });
+}
+
+/** A ustar header of a regular file, mode 0644, owner 0, mtime 0 (names here are under 100 bytes). */
+function ustarHeader(name: string, size: number): Buffer {
+  if (Buffer.byteLength(name) > 99) throw new ExportLayoutError(`tar name too long: ${name}`);
+  const header = Buffer.alloc(BLOCK);
+  header.write(name, 0, 100, 'utf8');
+  header.write('0000644\0', 100, 'latin1');
+  header.write('0000000\0', 108, 'latin1');
+  header.write('0000000\0', 116, 'latin1');
+  header.write(size.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
+  header.write('00000000000\0', 136, 'latin1');
+  header.write('0', 156, 'latin1');
+  header.write('ustar\0' + '00', 257, 'latin1');
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return header;
+}
+
+interface Entry {
+  name: string;
+  type: string;
+  size: number;
+  linkname: string;
+  /** Up to `n` first bytes of the content (fewer only when it is shorter). */
+  read(n: number): Promise<Buffer>;
+  /** The content after `head` (what `read` returned), `head` first. */
+  rest(head: Buffer): AsyncIterable<Buffer>;
+}
+
+/**
+ * The entries of a tar as it streams (regular files, links; the rest is skipped), each to be read
+ * before the next is asked for. Built on the header helpers of tar-header.ts; long names (pax, GNU)
+ * are not applied: the names `docker save` and OCI layouts use fit ustar.
+ */
+async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<Entry> {
+  const chunks = input[Symbol.asyncIterator]();
+  let pending: Buffer = Buffer.alloc(0);
+  let ended = false;
+  const fill = async (): Promise<boolean> => {
+    if (ended) return false;
+    const next = await chunks.next();
+    if (next.done) {
+      ended = true;
+      return false;
+    }
+    pending = pending.length ? Buffer.concat([pending, next.value]) : next.value;
+    return true;
+  };
+  const take = async (n: number): Promise<Buffer> => {
+    while (pending.length < n) if (!(await fill())) throw new ExportLayoutError('the tar ends in the middle of an entry');
+    const taken = pending.subarray(0, n);
+    pending = pending.subarray(n);
+    return taken;
+  };
+  for (;;) {
+    while (pending.length < BLOCK) if (!(await fill())) break;
+    if (pending.length === 0) return; // no end-of-archive blocks: tolerated, as tar does
+    const block = Buffer.from(await take(BLOCK));
+    if (isZeroBlock(block)) break;
+    let header: ReturnType<typeof parseHeader>;
+    try {
+      header = parseHeader(block);
+    } catch (cause) {
+      throw new ExportLayoutError((cause as Error).message);
+    }
+    const linkEnd = block.indexOf(0, 157);
+    const linkname = block.subarray(157, linkEnd < 0 || linkEnd > 257 ? 257 : linkEnd).toString('utf8');
+    const size = NO_DATA.has(header.type) ? 0 : header.size;
+    let left = size;
+    const next = async (max: number): Promise<Buffer> => {
+      if (pending.length === 0 && !(await fill())) throw new ExportLayoutError('the tar ends in the middle of an entry');
+      const piece = pending.subarray(0, Math.min(max, pending.length, left));
+      pending = pending.subarray(piece.length);
+      left -= piece.length;
+      return piece;
+    };
+    const read = async (n: number): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      let got = 0;
+      while (got < n && left > 0) {
+        const piece = await next(n - got);
+        parts.push(piece);
+        got += piece.length;
+      }
+      return Buffer.concat(parts);
+    };
+    async function* rest(head: Buffer): AsyncGenerator<Buffer> {
+      if (head.length) yield head;
+      while (left > 0) yield await next(Number.MAX_SAFE_INTEGER);
+    }
+    yield { name: header.name.replace(/^\.\//, ''), type: header.type, size, linkname, read, rest };
+    while (left > 0) await next(Number.MAX_SAFE_INTEGER);
+    await take(paddingOf(size));
+  }
+  while (await fill()) pending = Buffer.alloc(0); // the rest: more zero blocks
+}
