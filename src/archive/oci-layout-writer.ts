@@ -15,7 +15,9 @@ import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BLOCK, isZeroBlock, paddingOf, parseHeader } from './tar-header.ts';
+import { readTarEntries, type TarEntry } from './tar-entries.ts';
+import { BLOCK, formatHeader, isZeroBlock, MAX_USTAR_SIZE, paddingOf } from './tar-header.ts';
+import { TarFormatError } from './tar-parser.ts';
 
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
@@ -54,9 +56,6 @@ export interface WrittenLayout {
   config: string;
 }
 
-/** Entry types that carry no content whatever their size field says (links, devices, folders, fifos). */
-const NO_DATA = new Set(['1', '2', '3', '4', '5', '6']);
-
 /** Files of the export larger than this are blobs streamed through, never held in memory. */
 const SMALL = 4 * 1024 * 1024;
 
@@ -84,28 +83,34 @@ interface Manifest {
 }
 
 /** Write the image `input` streams (a `docker save` tar or an OCI layout tar) into `file` as an OCI layout. */
-export async function writeOciLayout(input: AsyncIterable<Buffer>, file: FileHandle, options: OciLayoutOptions): Promise<WrittenLayout> {
+export async function writeOciLayout(input: Readable, file: FileHandle, options: OciLayoutOptions): Promise<WrittenLayout> {
   const out = new LayoutFile(file);
   const small = new Map<string, Buffer>();
   const blobs = new Map<string, Blob>();
   const links = new Map<string, string>();
-  for await (const entry of tarEntries(input)) {
-    if (entry.type === '2' || entry.type === '1') {
-      const target = entry.type === '2' ? path.posix.join(path.posix.dirname(entry.name), entry.linkname) : entry.linkname;
-      links.set(entry.name, target);
-      continue;
+  try {
+    for await (const entry of readTarEntries(input)) {
+      if (entry.type === '2' || entry.type === '1') {
+        const target = entry.type === '2' ? path.posix.join(path.posix.dirname(entry.name), entry.linkname) : entry.linkname;
+        links.set(entry.name, target);
+        continue;
+      }
+      if (!['0', '\0', '7'].includes(entry.type)) continue;
+      const content = contentOf(entry);
+      const head = await content.head();
+      if (isLayerTar(entry.name, entry.size, head)) {
+        blobs.set(entry.name, { ...(await out.blob(content.all(), options.compress())), compressed: true });
+      } else if (entry.size > SMALL || isCompressed(head)) {
+        blobs.set(entry.name, { ...(await out.blob(content.all())), compressed: false });
+      } else {
+        const parts: Buffer[] = [];
+        for await (const chunk of content.all()) parts.push(chunk);
+        small.set(entry.name, Buffer.concat(parts));
+      }
     }
-    if (!['0', '\0', '7'].includes(entry.type)) continue;
-    const head = await entry.read(BLOCK);
-    if (isLayerTar(entry.name, entry.size, head)) {
-      blobs.set(entry.name, { ...(await out.blob(entry.rest(head), options.compress())), compressed: true });
-    } else if (entry.size > SMALL || isCompressed(head)) {
-      blobs.set(entry.name, { ...(await out.blob(entry.rest(head))), compressed: false });
-    } else {
-      const parts: Buffer[] = [];
-      for await (const chunk of entry.rest(head)) parts.push(chunk);
-      small.set(entry.name, Buffer.concat(parts));
-    }
+  } catch (cause) {
+    if (cause instanceof TarFormatError) throw new ExportLayoutError(cause.message);
+    throw cause;
   }
   const resolve = (name: string): string => {
     for (let hops = 0; links.has(name) && hops < 16; hops++) name = links.get(name)!;
@@ -237,7 +242,7 @@ class LayoutFile {
   }
 
   async entry(name: string, data: Buffer): Promise<void> {
-    await this.#write(Buffer.concat([ustarHeader(name, data.length), data, Buffer.alloc(paddingOf(data.length))]));
+    await this.#write(Buffer.concat([blobHeader(name, data.length), data, Buffer.alloc(paddingOf(data.length))]));
     this.#settle();
   }
 
@@ -255,7 +260,7 @@ class LayoutFile {
     if (transform) await pump(source, transform, write);
     else for await (const chunk of source) await write(chunk);
     const digest = hash.digest('hex');
-    await this.#file.write(ustarHeader(blobName(digest), size), 0, BLOCK, headerAt);
+    await this.#file.write(blobHeader(blobName(digest), size), 0, BLOCK, headerAt);
     await this.#write(Buffer.alloc(paddingOf(size)));
     this.#settle();
     return { digest, size };
@@ -302,99 +307,46 @@ async function pump(source: AsyncIterable<Buffer>, transform: NodeJS.ReadWriteSt
   });
 }
 
-/** A ustar header of a regular file, mode 0644, owner 0, mtime 0 (names here are under 100 bytes). */
-function ustarHeader(name: string, size: number): Buffer {
-  if (Buffer.byteLength(name) > 99) throw new ExportLayoutError(`tar name too long: ${name}`);
-  const header = Buffer.alloc(BLOCK);
-  header.write(name, 0, 100, 'utf8');
-  header.write('0000644\0', 100, 'latin1');
-  header.write('0000000\0', 108, 'latin1');
-  header.write('0000000\0', 116, 'latin1');
-  header.write(size.toString(8).padStart(11, '0') + '\0', 124, 'latin1');
-  header.write('00000000000\0', 136, 'latin1');
-  header.write('0', 156, 'latin1');
-  header.write('ustar\0' + '00', 257, 'latin1');
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
-  return header;
-}
-
-interface Entry {
-  name: string;
-  type: string;
-  size: number;
-  linkname: string;
-  /** Up to `n` first bytes of the content (fewer only when it is shorter). */
-  read(n: number): Promise<Buffer>;
-  /** The content after `head` (what `read` returned), `head` first. */
-  rest(head: Buffer): AsyncIterable<Buffer>;
-}
-
 /**
- * The entries of a tar as it streams (regular files, links; the rest is skipped), each to be read
- * before the next is asked for. Built on the header helpers of tar-header.ts; long names (pax, GNU)
- * are not applied: the names `docker save` and OCI layouts use fit ustar.
+ * The header of a blob: a regular file, mode 0644, owner 0, mtime 0. Sizes from 8 GiB on are written
+ * in GNU's base-256 form, which fits the one block reserved for the header (Go's archive/tar, GNU tar
+ * and libarchive read it), rather than in a pax record that would need more.
  */
-async function* tarEntries(input: AsyncIterable<Buffer>): AsyncGenerator<Entry> {
-  const chunks = input[Symbol.asyncIterator]();
-  let pending: Buffer = Buffer.alloc(0);
-  let ended = false;
-  const fill = async (): Promise<boolean> => {
-    if (ended) return false;
-    const next = await chunks.next();
-    if (next.done) {
-      ended = true;
-      return false;
-    }
-    pending = pending.length ? Buffer.concat([pending, next.value]) : next.value;
-    return true;
-  };
-  const take = async (n: number): Promise<Buffer> => {
-    while (pending.length < n) if (!(await fill())) throw new ExportLayoutError('the tar ends in the middle of an entry');
-    const taken = pending.subarray(0, n);
-    pending = pending.subarray(n);
-    return taken;
-  };
-  for (;;) {
-    while (pending.length < BLOCK) if (!(await fill())) break;
-    if (pending.length === 0) return; // no end-of-archive blocks: tolerated, as tar does
-    const block = Buffer.from(await take(BLOCK));
-    if (isZeroBlock(block)) break;
-    let header: ReturnType<typeof parseHeader>;
-    try {
-      header = parseHeader(block);
-    } catch (cause) {
-      throw new ExportLayoutError((cause as Error).message);
-    }
-    const linkEnd = block.indexOf(0, 157);
-    const linkname = block.subarray(157, linkEnd < 0 || linkEnd > 257 ? 257 : linkEnd).toString('utf8');
-    const size = NO_DATA.has(header.type) ? 0 : header.size;
-    let left = size;
-    const next = async (max: number): Promise<Buffer> => {
-      if (pending.length === 0 && !(await fill())) throw new ExportLayoutError('the tar ends in the middle of an entry');
-      const piece = pending.subarray(0, Math.min(max, pending.length, left));
-      pending = pending.subarray(piece.length);
-      left -= piece.length;
-      return piece;
-    };
-    const read = async (n: number): Promise<Buffer> => {
-      const parts: Buffer[] = [];
+function blobHeader(name: string, size: number): Buffer {
+  const block = formatHeader({ name, size, type: '0', mode: 0o644, mtime: 0 });
+  if (size <= MAX_USTAR_SIZE) return block;
+  block.fill(0, 124, 136);
+  block[124] = 0x80;
+  for (let at = 135, left = size; at > 124 && left > 0; at--, left = Math.floor(left / 256)) block[at] = left % 256;
+  block.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8, 'latin1');
+  return block;
+}
+
+/** An entry's content: its first block (to tell a layer from a blob), then all of it, that block first. */
+function contentOf(entry: TarEntry): { head(): Promise<Buffer>; all(): AsyncIterable<Buffer> } {
+  const chunks = entry.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const first: Buffer[] = [];
+  return {
+    async head() {
       let got = 0;
-      while (got < n && left > 0) {
-        const piece = await next(n - got);
-        parts.push(piece);
-        got += piece.length;
+      while (got < BLOCK) {
+        const next = await chunks.next();
+        if (next.done) break;
+        first.push(next.value);
+        got += next.value.length;
       }
-      return Buffer.concat(parts);
-    };
-    async function* rest(head: Buffer): AsyncGenerator<Buffer> {
-      if (head.length) yield head;
-      while (left > 0) yield await next(Number.MAX_SAFE_INTEGER);
-    }
-    yield { name: header.name.replace(/^\.\//, ''), type: header.type, size, linkname, read, rest };
-    while (left > 0) await next(Number.MAX_SAFE_INTEGER);
-    await take(paddingOf(size));
-  }
-  while (await fill()) pending = Buffer.alloc(0); // the rest: more zero blocks
+      return Buffer.concat(first).subarray(0, BLOCK);
+    },
+    async *all() {
+      yield* first;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    },
+  };
 }
