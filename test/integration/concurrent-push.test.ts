@@ -191,7 +191,7 @@ describe('the re-check right before publish', () => {
       // One published version of the tag; this run's draft is still a draft.
       const versions = [...zenodo.store.versions.values()].filter((d) => (d.record ?? d.draft)!.metadata.title === `Docker image ${name}`);
       expect(versions.filter((d) => d.record).map((d) => d.id)).toEqual([Number(theirs.recordId)]);
-      expect(zenodo.store.versions.get(Number(draftId))).toMatchObject({ record: null, draft: expect.objectContaining({ files: [expect.objectContaining({ key: 'image.tar.gz' })] }) });
+      expect(zenodo.store.versions.get(Number(draftId))).toMatchObject({ record: null, draft: expect.objectContaining({ files: [expect.objectContaining({ key: 'image.tar' })] }) });
     } finally {
       await zenodo.close();
     }

@@ -89,7 +89,7 @@ describe('a project configuration with per-repository templates, archived in one
       conceptDoi: `10.5281/zenodo.${conceptB}`,
       imageId: ids[`${B}:2.0`],
       published: true,
-      file: { key: 'image.tar.gz', md5: b20.file.md5, size: b20.file.size, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      file: { key: 'image.tar', md5: b20.file.md5, size: b20.file.size, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
   });
 

@@ -70,7 +70,7 @@ describe('the dir archive trusts none of its own files', () => {
     const archive = path.join(base, 'symlink');
     const pushed = await push(archive, `${NAME}:1.0`, ['-y']);
     expect(pushed.code, pushed.stderr).toBe(0);
-    const file = path.join(archive, 'records', pushed.json[0].recordId, 'image.tar.gz');
+    const file = path.join(archive, 'records', pushed.json[0].recordId, 'image.tar');
     await rm(file);
     await symlink('/dev/zero', file);
 
@@ -113,7 +113,7 @@ describe('a full disk during a dir push', () => {
     const full = await push(archive, `${NAME}-big:1.0`, ['-y']);
     expect(full.code).toBe(1);
     expect(full.json[0].error).toMatchObject({ code: 'FS_ENOSPC', step: 'upload' });
-    expect(full.stderr).toMatch(/Could not store image\.tar\.gz at .*archive\/drafts\/\d+: the disk is full/);
+    expect(full.stderr).toMatch(/Could not store image\.tar at .*archive\/drafts\/\d+: the disk is full/);
     expect(full.stderr).toContain('are needed');
     // Only the draft's record remains: no half archive, no temporary record.
     const left = await filesBelow(archive);
@@ -123,6 +123,6 @@ describe('a full disk during a dir push', () => {
     const rerun = await push(archive, `${NAME}-big:1.0`, ['-y']);
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(rerun.json[0]).toMatchObject({ status: 'published', recordId: full.json[0].recordId });
-    expect((await stat(path.join(archive, 'records', rerun.json[0].recordId, 'image.tar.gz'))).size).toBe(rerun.json[0].file.size);
+    expect((await stat(path.join(archive, 'records', rerun.json[0].recordId, 'image.tar'))).size).toBe(rerun.json[0].file.size);
   });
 });

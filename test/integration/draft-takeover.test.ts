@@ -58,7 +58,7 @@ describe('a declined draft is never silently taken over by the next tag', () => 
     // The draft still holds 1.2 and its archive; nothing else was made.
     const draft = zenodo.store.versions.get(Number(draftId))!.draft!;
     expect(draft.metadata.version).toBe('1.2');
-    expect(draft.files.map((f) => [f.key, f.checksum])).toEqual([['image.tar.gz', md5of12]]);
+    expect(draft.files.map((f) => [f.key, f.checksum])).toEqual([['image.tar', md5of12]]);
     expect([...zenodo.store.versions.values()]).toHaveLength(1);
     // The lock file still says what the draft holds.
     const entries = await lockEntries();
@@ -85,7 +85,7 @@ describe('a declined draft is never silently taken over by the next tag', () => 
     expect(replaced.json[0]).toMatchObject({ status: 'published', recordId: draftId, version: '1.3' });
     const record = zenodo.store.versions.get(Number(draftId))!.record!;
     expect(record.metadata.version).toBe('1.3');
-    expect(record.files.map((f) => [f.key, f.checksum])).toEqual([['image.tar.gz', replaced.json[0].file.md5]]);
+    expect(record.files.map((f) => [f.key, f.checksum])).toEqual([['image.tar', replaced.json[0].file.md5]]);
     expect(replaced.json[0].file.md5).not.toBe(md5of12);
 
     const entries = await lockEntries();

@@ -32,14 +32,14 @@ describe('push and pull through a local archive folder', () => {
     expect(pushed.json).toHaveLength(1);
     const result = pushed.json[0];
     expect(result).toMatchObject({ image: `${NAME}:1.0`, status: 'published', published: true, imageId: id10, version: '1.0' });
-    expect(result.file).toMatchObject({ key: 'image.tar.gz', md5: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(result.file).toMatchObject({ key: 'image.tar', md5: expect.stringMatching(/^[0-9a-f]{32}$/) });
 
     const record = JSON.parse(await readFile(path.join(archive, 'records', result.recordId, 'record.json'), 'utf8'));
     expect(record.metadata).toMatchObject({ title: `Docker image ${NAME}`, version: '1.0', upload_type: 'other' });
     expect(JSON.parse(record.metadata.notes)).toEqual({ 'docker-id': id10, 'docker-image-name': `${NAME}:1.0` });
     // What the record holds, where the dir storage keeps it: whatever the template made of the notes.
-    expect(record.image).toEqual({ config: id10, name: NAME, tag: '1.0', platform: { os: 'linux', architecture: 'amd64' }, format: 'docker-save' });
-    expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar.gz', size: result.file.size, checksum: `md5:${result.file.md5}` })]);
+    expect(record.image).toEqual({ config: id10, manifest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), name: NAME, tag: '1.0', platform: { os: 'linux', architecture: 'amd64' }, format: 'oci-layout' });
+    expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar', size: result.file.size, checksum: `md5:${result.file.md5}` })]);
 
     await removeImages(`${NAME}:1.0`);
     expect(await imageId(`${NAME}:1.0`)).toBeUndefined();
@@ -66,13 +66,13 @@ describe('push and pull through a local archive folder', () => {
     expect(older.json[0]).toMatchObject({ status: 'loaded', imageId: id10 });
   });
 
-  it('writes an archive that plain gunzip -t and docker load accept, with stored and deflated blocks alike', async () => {
+  it('writes an image.tar.gz (--archive-format docker-save) that plain gunzip -t and docker load accept, with stored and deflated blocks alike', async () => {
     // busybox deflates; 3 MB of random bytes are stored: both kinds of block in one archive.
     const reference = `${NAME}:mixed`;
     const id = await buildTestImage(reference, { extraBytes: 3_000_000 });
     const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-archive-'));
     try {
-      const pushed = await runCli(['push', reference, '--storage', 'dir', '--dir', dir, '-y', '--json']);
+      const pushed = await runCli(['push', reference, '--storage', 'dir', '--dir', dir, '-y', '--json', '--archive-format', 'docker-save']);
       expect(pushed.code).toBe(0);
       const file = path.join(dir, 'records', pushed.json[0].recordId, 'image.tar.gz');
       const size = (await stat(file)).size;
@@ -184,9 +184,10 @@ describe('bad input gets a clear error, a non-zero exit, and leaves nothing behi
     const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-archive-'));
     const pushed = await runCli(['push', `${NAME}:1.0`, '--storage', 'dir', '--dir', dir, '-y', '--json']);
     const folder = path.join(dir, 'records', pushed.json[0].recordId);
-    const gz = await readFile(path.join(folder, 'image.tar.gz'));
-    gz[Math.floor(gz.length / 2)] ^= 0xff;
-    await writeFile(path.join(folder, 'image.tar.gz'), gz);
+    const stored = path.join(folder, pushed.json[0].file.key);
+    const bytes = await readFile(stored);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    await writeFile(stored, bytes);
     const corrupt = await runCli(['pull', pushed.json[0].recordId, '--storage', 'dir', '--dir', dir]);
     expect(corrupt.code).toBe(1);
     expect(corrupt.stderr).toMatch(/CHECKSUM_MISMATCH|ARCHIVE_CORRUPT|DOCKER_LOAD_FAILED/);

@@ -42,7 +42,7 @@ describe('push to Zenodo and pull back', () => {
       doi: `10.5281/zenodo.${first.recordId}`,
       doiUrl: `https://doi.org/10.5281/zenodo.${first.recordId}`,
       conceptDoi: `10.5281/zenodo.${first.conceptRecId}`,
-      file: { key: 'image.tar.gz', md5: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      file: { key: 'image.tar', md5: expect.stringMatching(/^[0-9a-f]{32}$/) },
     });
 
     // What Zenodo holds is what the original donodo would have made.
@@ -53,10 +53,11 @@ describe('push to Zenodo and pull back', () => {
     expect(JSON.parse(record.metadata.notes)).toEqual({
       'docker-id': id1,
       'docker-image-name': `${NAME}:1.0`,
+      'docker-manifest-digest': expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       'docker-platform': 'linux/amd64',
-      'docker-archive-format': 'docker-save',
+      'docker-archive-format': 'oci-layout',
     });
-    expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar.gz', size: first.file.size, checksum: `md5:${first.file.md5}` })]);
+    expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar', size: first.file.size, checksum: `md5:${first.file.md5}` })]);
 
     await removeImages(`${NAME}:1.0`);
     const pulled = await donodo(['pull', first.doi, '--json'], { ZENODO_TOKEN: undefined });
@@ -75,7 +76,7 @@ describe('push to Zenodo and pull back', () => {
     const record = await fetchJson(`${zenodo.apiUrl}/records/${second.recordId}`);
     expect(record.metadata).toMatchObject({ version: '2.0', publication_date: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) });
     // The new version did not keep the previous version's image next to its own.
-    expect(record.files.map((f: { key: string }) => f.key)).toEqual(['image.tar.gz']);
+    expect(record.files.map((f: { key: string }) => f.key)).toEqual(['image.tar']);
     expect(record.files[0].checksum).toBe(`md5:${second.file.md5}`);
   });
 
