@@ -99,7 +99,10 @@ export async function* readTarEntries(stream: Readable, options: { highWaterMark
     if (!finished && !failure) {
       stopped = true;
       stream.destroy();
-      current?.destroy(new Error('the tar stopped being read'));
+      // A reader of the body hears why it ends; a body nobody reads (queued, skipped) just closes,
+      // rather than raising an 'error' nobody listens to (which would crash the process).
+      if (current?.listenerCount('error')) current.destroy(new Error('the tar stopped being read'));
+      else current?.destroy();
       signal('pump');
     }
   }

@@ -24,7 +24,7 @@ const donodo = (rest: string[], env: Record<string, string | undefined> = {}) =>
 function expectOneVersion(tag: string, md5: string) {
   const state = versionsOf(zenodo, TITLE, tag);
   expect(state).toMatchObject({ published: 1, drafts: 0 });
-  expect(state.files).toEqual([{ key: 'image.tar.gz', md5, actualMd5: md5 }]);
+  expect(state.files).toEqual([{ key: 'image.tar', md5, actualMd5: md5 }]);
   expect(openDrafts(zenodo, TITLE)).toBe(0);
 }
 
@@ -46,7 +46,7 @@ describe('push completes by itself despite faults', () => {
     zenodo.faults.failNext({ method: 'PUT', path: /^\/api\/files\//, status: 500 });
     const run = await donodo(['push', `${NAME}:1.0`, '-y', '--json']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/upload image\.tar\.gz: Zenodo failed to upload image\.tar\.gz: 500.*retrying from the start of the file/);
+    expect(run.stderr).toMatch(/upload image\.tar: Zenodo failed to upload image\.tar: 500.*retrying from the start of the file/);
     expectOneVersion('1.0', run.json[0].file.md5);
   });
 

@@ -60,7 +60,7 @@ describe('the spool folder refuses the archive', () => {
     await withTmpfs('size=1m', async (tmp) => {
       const result = await pushWithSpoolIn(tmp);
       expect(result.code, result.stderr).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`Could not write the archive at ${tmp}/donodo-\\w+/image\\.tar\\.gz: the disk is full \\(ENOSPC\\)\\. \\[FS_ENOSPC; step export\\]`));
+      expect(result.stderr).toMatch(new RegExp(`Could not write the archive at ${tmp}/donodo-\\w+/image\\.tar: the disk is full \\(ENOSPC\\)\\. \\[FS_ENOSPC; step export\\]`));
       expect(result.stderr).toMatch(/Free space on the file system of \S+ \(up to \d+(\.\d+)? MB are needed: the archive is at most the image's uncompressed size\)/);
       expect(result.stderr).not.toContain('Unexpected failure');
       expect(result.writes).toEqual([]);

@@ -38,7 +38,7 @@ async function until(condition: () => boolean): Promise<void> {
 /** Whether a spool in `tmp` holds archive bytes already: the export is under way. */
 function exporting(tmp: string): boolean {
   return spools(tmp).some((dir) => {
-    const file = path.join(tmp, dir, 'image.tar.gz');
+    const file = path.join(tmp, dir, 'image.tar');
     return existsSync(file) && statSync(file).size > 0;
   });
 }
