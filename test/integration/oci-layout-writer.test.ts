@@ -110,6 +110,26 @@ describe('writeOciLayout', () => {
     expect(written.config).toBe(id);
   });
 
+  it('follows a layer.tar that is a symbolic link to another layer (docker save writes them for repeated layers): one blob, listed twice', async () => {
+    const saved = path.join(scratch, 'linked');
+    await mkdir(saved, { recursive: true });
+    await run('sh', ['-c', `docker save '${IMAGE}' | tar -x -C '${saved}'`]);
+    const manifest = JSON.parse(await readFile(path.join(saved, 'manifest.json'), 'utf8'));
+    const first = manifest[0].Layers[0] as string;
+    await mkdir(path.join(saved, 'repeated'));
+    await run('ln', ['-s', `../${first}`, path.join(saved, 'repeated', 'layer.tar')]);
+    manifest[0].Layers.push('repeated/layer.tar');
+    await writeFile(path.join(saved, 'manifest.json'), JSON.stringify(manifest));
+    const file = path.join(scratch, 'linked.tar');
+    await run('tar', ['-c', '-f', file, '-C', saved, '.']);
+    const written = await layOut(createReadStream(file), 'linked-out.tar', { config: id });
+    const layers = (await manifestOf(written.file)).layers.map((l: { digest: string }) => l.digest);
+    expect(layers).toHaveLength(3);
+    expect(layers[2]).toBe(layers[0]);
+    const listing = (await run('tar', ['tf', written.file])).stdout.trim().split('\n');
+    expect(listing.filter((name) => name.startsWith('blobs/'))).toHaveLength(4); // two layers, config, manifest
+  });
+
   it('refuses what is not an image export, and an export that holds another image than the one asked for', async () => {
     await expect(layOut(Readable.from([Buffer.alloc(4096, 7)]), 'garbage.tar')).rejects.toBeInstanceOf(ExportLayoutError);
     const other = `sha256:${'0'.repeat(64)}`;
