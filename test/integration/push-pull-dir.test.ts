@@ -190,7 +190,7 @@ describe('bad input gets a clear error, a non-zero exit, and leaves nothing behi
     await writeFile(stored, bytes);
     const corrupt = await runCli(['pull', pushed.json[0].recordId, '--storage', 'dir', '--dir', dir]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr).toMatch(/CHECKSUM_MISMATCH|ARCHIVE_CORRUPT|DOCKER_LOAD_FAILED/);
+    expect(corrupt.stderr).toMatch(/CHECKSUM_MISMATCH|ARCHIVE_CORRUPT|LAYER_DIGEST_MISMATCH|DOCKER_LOAD_FAILED/);
 
     const record = JSON.parse(await readFile(path.join(folder, 'record.json'), 'utf8'));
     record.files = [{ ...record.files[0], key: 'README.md' }];
