@@ -112,7 +112,10 @@ describe('oci-archive: and oci: layouts, both ways', () => {
 
     const pushed = await runCli(['push', `oci-archive:${ociTar}`, '--name', `${NAME}-oci:1.0`, ...dir, '-y', '--json']);
     expect(pushed.code).toBe(0);
-    expect(pushed.json[0]).toMatchObject({ image: `${NAME}-oci:1.0`, imageId: ociConfig });
+    expect(pushed.json[0]).toMatchObject({ image: `${NAME}-oci:1.0`, imageId: ociConfig, file: { key: 'image.tar' } });
+    // Its layers were gzip already: stored as they were, under the very manifest skopeo wrote.
+    const record = JSON.parse(await readFile(path.join(dir[3]!, 'records', pushed.json[0].recordId, 'record.json'), 'utf8'));
+    expect(record.image).toMatchObject({ config: ociConfig, manifest: JSON.parse(await skopeo('inspect', `oci-archive:${ociTar}`)).Digest, format: 'oci-layout' });
 
     const out = path.join(work, 'pulled.oci.tar');
     const pulled = await runCli(['pull', pushed.json[0].recordId, `oci-archive:${out}`, ...dir, '--json']);
@@ -144,7 +147,8 @@ describe('oci-archive: and oci: layouts, both ways', () => {
 
   it('a docker save tar → record → oci-archive: converted to an OCI layout skopeo reads with the same config digest', async () => {
     const dir = await storage();
-    const pushed = await runCli(['push', `docker-archive:${path.join(work, 'legacy.tar')}`, ...dir, '-y', '--json']);
+    // Stored as it came (a legacy docker save, gzipped), so the pull is what lays it out as OCI.
+    const pushed = await runCli(['push', `docker-archive:${path.join(work, 'legacy.tar')}`, ...dir, '-y', '--json', '--archive-format', 'docker-save']);
     expect(pushed.code).toBe(0);
     const out = path.join(work, 'converted.oci.tar');
     expect((await runCli(['pull', pushed.json[0].recordId, `oci-archive:${out}`, ...dir])).code).toBe(0);
@@ -198,7 +202,7 @@ describe('damaged archives get a clear error and leave nothing behind', () => {
   it('a pull whose download does not match its record writes nothing at the destination', async () => {
     const dir = await storage();
     const pushed = await runCli(['push', `docker-archive:${path.join(work, 'legacy.tar')}`, ...dir, '-y', '--json']);
-    const stored = path.join(dir[3]!, 'records', pushed.json[0].recordId, 'image.tar.gz');
+    const stored = path.join(dir[3]!, 'records', pushed.json[0].recordId, pushed.json[0].file.key);
     const bytes = await readFile(stored);
     bytes[bytes.length >> 1] ^= 0xff;
     await writeFile(stored, bytes);
