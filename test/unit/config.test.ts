@@ -47,6 +47,15 @@ describe('configuration', () => {
     );
   });
 
+  it('takes the archive format, and names the two there are for any other', async () => {
+    await writeFile(path.join(dir, 'donodo.config.json'), JSON.stringify({ archive: { format: 'docker-save' } }));
+    expect((await loadConfig({ cwd: dir })).config).toEqual({ archive: { format: 'docker-save' } });
+    await writeFile(path.join(dir, 'donodo.config.json'), JSON.stringify({ archive: { format: 'zip' } }));
+    const error = await loadConfig({ cwd: dir }).catch((e) => e);
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details).toEqual(['archive.format: must be one of "oci-layout", "docker-save" (got "zip")']);
+  });
+
   it('names the file and the position of a syntax error', async () => {
     await writeFile(path.join(dir, 'donodo.config.json'), '{ "autoPublish": tru }');
     const error = await loadConfig({ cwd: dir }).catch((e) => e);
