@@ -67,6 +67,8 @@ interface Blob {
   size: number;
   /** Whether donodo compressed it (else it was copied as the export had it). */
   compressed: boolean;
+  /** The layer media type its first bytes show (gzip, zstd), for a blob copied as it was. */
+  mediaType?: string;
 }
 
 interface Descriptor {
@@ -100,8 +102,12 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
       const head = await content.head();
       if (isLayerTar(entry.name, entry.size, head)) {
         blobs.set(entry.name, { ...(await out.blob(content.all(), options.compress())), compressed: true });
-      } else if (entry.size > SMALL || isCompressed(head)) {
-        blobs.set(entry.name, { ...(await out.blob(content.all())), compressed: false });
+      } else if (entry.size > SMALL || compressionOf(head)) {
+        const blob = await out.blob(content.all());
+        // A blob is named by its digest: one that is not what its name says is damaged.
+        const named = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(entry.name)?.[1];
+        if (named && named !== blob.digest) throw new ExportLayoutError(`${entry.name} has the digest sha256:${blob.digest}, not the one its name says`);
+        blobs.set(entry.name, { ...blob, compressed: false, mediaType: layerMediaTypeFor(compressionOf(head) ?? '') });
       } else {
         const parts: Buffer[] = [];
         for await (const chunk of content.all()) parts.push(chunk);
@@ -122,7 +128,7 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
   const layers = image.layers.map((layer) => {
     const blob = blobs.get(resolve(layer.name));
     if (!blob) throw new ExportLayoutError(`layer ${layer.name} that the image lists is not in the export`);
-    return { ...blob, mediaType: blob.compressed ? options.layerMediaType : layer.mediaType };
+    return { ...blob, mediaType: blob.compressed ? options.layerMediaType : (layer.mediaType ?? blob.mediaType) };
   });
   await out.entry(blobName(configDigest), image.config);
   // The source's own OCI manifest, when every layer is as it had it: its digest stays the same.
@@ -220,8 +226,12 @@ function isLayerTar(name: string, size: number, head: Buffer): boolean {
   return head.subarray(257, 262).toString('latin1') === 'ustar' || (size >= 2 * BLOCK && size % BLOCK === 0 && isZeroBlock(head));
 }
 
-/** gzip or zstd magic bytes. */
-const isCompressed = (head: Buffer): boolean => (head[0] === 0x1f && head[1] === 0x8b) || head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+/** The file extension of the compression whose magic bytes `head` starts with (gzip, zstd), if any. */
+function compressionOf(head: Buffer): '.gz' | '.zst' | undefined {
+  if (head[0] === 0x1f && head[1] === 0x8b) return '.gz';
+  if (head.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return '.zst';
+  return undefined;
+}
 
 /**
  * The layout tar being written: entries appended, a streamed blob's header written back into the

@@ -142,4 +142,17 @@ describe('writeOciLayout', () => {
     await run('tar', ['-c', '-f', notImage, '-C', empty, 'README']);
     await expect(layOut(createReadStream(notImage), 'not-image-out.tar')).rejects.toThrow(/neither index.json nor a manifest.json/);
   });
+
+  it('refuses a gzip blob of an OCI layout whose bytes are not what its name says', async () => {
+    const layout = path.join(scratch, 'damaged');
+    await run('skopeo', ['copy', '-q', `docker-daemon:${IMAGE}`, `oci:${layout}:1.0`]);
+    const manifest = JSON.parse((await run('skopeo', ['inspect', '--raw', `oci:${layout}:1.0`])).stdout);
+    const layer = path.join(layout, 'blobs', 'sha256', manifest.layers[0].digest.slice(7));
+    const bytes = await readFile(layer);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await writeFile(layer, bytes);
+    const file = path.join(scratch, 'damaged.tar');
+    await run('tar', ['-c', '-f', file, '-C', layout, '.']);
+    await expect(layOut(createReadStream(file), 'damaged-out.tar')).rejects.toThrow(new RegExp(`blobs/sha256/${manifest.layers[0].digest.slice(7)} has the digest`));
+  });
 });
