@@ -17,3 +17,4 @@ export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';
+export { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './archive/oci-vocabulary.ts';

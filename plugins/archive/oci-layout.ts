@@ -1,5 +1,5 @@
 import type { Platform } from '../../src/plugin-api.ts';
-import { platformText } from '../../src/plugin-api.ts';
+import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA, platformText } from '../../src/plugin-api.ts';
 import { archiveErrors } from './archive-errors.ts';
 
 /** An OCI content descriptor (index entries, a manifest's config and layers). */
@@ -11,21 +11,10 @@ export interface Descriptor {
   platform?: Platform;
 }
 
-/** The annotation by which an OCI layout names its images (`skopeo copy … oci:DIR:REF`). */
-export const REF_NAME = 'org.opencontainers.image.ref.name';
-/** The annotation containerd and Docker 25+ give an image's full name. */
-export const CONTAINERD_NAME = 'io.containerd.image.name';
-
-export const MEDIA = {
-  index: 'application/vnd.oci.image.index.v1+json',
-  manifest: 'application/vnd.oci.image.manifest.v1+json',
-  config: 'application/vnd.oci.image.config.v1+json',
-  layer: 'application/vnd.oci.image.layer.v1.tar',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-} as const;
-
-/** The `oci-layout` file of every layout. */
-export const LAYOUT_FILE = Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+export const REF_NAME = OCI_ANNOTATIONS.refName;
+export const CONTAINERD_NAME = OCI_ANNOTATIONS.containerdName;
+export const MEDIA = OCI_MEDIA;
+export const LAYOUT_FILE = Buffer.from(OCI_LAYOUT_FILE);
 
 /** Where a blob is in a layout: `blobs/sha256/<hex>`; only sha256 digests (what every tool writes). */
 export function blobPath(digest: string, input: string): string {

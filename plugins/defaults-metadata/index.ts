@@ -8,7 +8,7 @@ const plugin: DonodoPlugin<'metadata', Record<string, never>> = {
   description: "The original donodo's default metadata (title, version, creators, date, notes with the image id), and restore instructions",
   optionsSchema: { type: 'object', additionalProperties: false, properties: {} },
   create: () => ({
-    provide: (metadata, context) => ({ ...defaultMetadata(context.image), ...metadata }),
+    provide: (metadata, context) => ({ ...defaultMetadata(context.image, context.archive), ...metadata }),
   }),
 };
 

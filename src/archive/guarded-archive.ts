@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
+import { OCI_ANNOTATIONS } from './oci-vocabulary.ts';
 import { paddingOf, withSize } from './tar-header.ts';
 import { TarFormatError, TarParser, type TarEntryHeader } from './tar-parser.ts';
 
@@ -18,7 +19,7 @@ const MAX_KEPT = 16 * 1024 * 1024;
 /** Files whose digests are remembered; an image has at most a few hundred layers. */
 const MAX_FILES = 100_000;
 /** Annotations by which an OCI index names an image (Docker 25+ and containerd read them). */
-const NAME_ANNOTATIONS = ['io.containerd.image.name', 'org.opencontainers.image.ref.name'];
+const NAME_ANNOTATIONS: string[] = [OCI_ANNOTATIONS.containerdName, OCI_ANNOTATIONS.refName];
 /** An OCI blob, named by its own digest. */
 const BLOB = /^blobs\/sha256\/([0-9a-f]{64})$/;
 
@@ -320,7 +321,7 @@ export class GuardedArchive extends Transform {
         if (typeof manifest?.digest === 'string') this.#manifests.push(manifest.digest);
         const annotations = manifest?.annotations;
         if (!annotations) continue;
-        const name = annotations['io.containerd.image.name'];
+        const name = annotations[OCI_ANNOTATIONS.containerdName];
         if (typeof name === 'string') this.names.add(name.replace(/^docker\.io\/(library\/)?/, ''));
         for (const key of NAME_ANNOTATIONS) delete annotations[key];
       }

@@ -17,20 +17,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readTarEntries, type TarEntry } from './tar-entries.ts';
 import { BLOCK, formatHeader, isZeroBlock, MAX_USTAR_SIZE, paddingOf } from './tar-header.ts';
+import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './oci-vocabulary.ts';
 import { TarFormatError } from './tar-parser.ts';
 
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-export const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
-const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
-const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const { manifest: OCI_MANIFEST, index: OCI_INDEX, config: OCI_CONFIG, dockerManifest: DOCKER_MANIFEST, dockerList: DOCKER_LIST } = OCI_MEDIA;
 
 /** The export is not an image tar this writer can lay out (damaged, no manifest, several images…). */
 export class ExportLayoutError extends Error {}
 
 /** Media type of a layer compressed with a compressor of this file extension; undefined when OCI names none. */
 export function layerMediaTypeFor(extension: string): string | undefined {
-  return { '.gz': 'application/vnd.oci.image.layer.v1.tar+gzip', '.zst': 'application/vnd.oci.image.layer.v1.tar+zstd' }[extension];
+  return ({ '.gz': OCI_MEDIA.layerGzip, '.zst': OCI_MEDIA.layerZstd } as Record<string, string>)[extension];
 }
 
 export interface OciLayoutOptions {
@@ -154,12 +151,12 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
         mediaType: OCI_MANIFEST,
         digest: manifestDigest,
         size: manifest.length,
-        annotations: { 'io.containerd.image.name': reference, 'org.opencontainers.image.ref.name': options.tag },
+        annotations: { [OCI_ANNOTATIONS.containerdName]: reference, [OCI_ANNOTATIONS.refName]: options.tag },
       },
     ],
   };
   await out.entry('index.json', Buffer.from(JSON.stringify(index)));
-  await out.entry('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  await out.entry('oci-layout', Buffer.from(OCI_LAYOUT_FILE));
   const legacy = [{ Config: blobName(configDigest), RepoTags: [reference], Layers: layers.map((layer) => blobName(layer.digest)) }];
   await out.entry('manifest.json', Buffer.from(JSON.stringify(legacy)));
   const written = await out.end();

@@ -1,3 +1,4 @@
+import type { ArchiveFormat } from './image-identity.ts';
 import type { NamedImage } from './image-source.ts';
 
 /** Zenodo deposition metadata in the legacy deposit API's shape (`metadata` of a deposition). */
@@ -23,6 +24,8 @@ export interface MetadataContext {
   templates: TemplateInput[];
   /** The `repositories` key of the configuration that matched the image, if any. */
   repository?: string;
+  /** The archive file the record will hold: its key (`image.tar`) and layout. */
+  archive: { key: string; format: ArchiveFormat };
 }
 
 /**

@@ -40,6 +40,9 @@ describe('push and pull through a local archive folder', () => {
     // What the record holds, where the dir storage keeps it: whatever the template made of the notes.
     expect(record.image).toEqual({ config: id10, manifest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), name: NAME, tag: '1.0', platform: { os: 'linux', architecture: 'amd64' }, format: 'oci-layout' });
     expect(record.files).toEqual([expect.objectContaining({ key: 'image.tar', size: result.file.size, checksum: `md5:${result.file.md5}` })]);
+    // The description tells a reader how to restore this very file.
+    expect(record.metadata.description).toContain('as <code>image.tar</code>: an OCI image layout');
+    expect(record.metadata.description).toContain('<code>docker load -i image.tar</code>');
 
     await removeImages(`${NAME}:1.0`);
     expect(await imageId(`${NAME}:1.0`)).toBeUndefined();
@@ -78,6 +81,9 @@ describe('push and pull through a local archive folder', () => {
       const size = (await stat(file)).size;
       expect(size).toBeGreaterThan(3_000_000); // the random bytes cannot shrink
       await run('gunzip', ['-t', file]);
+      const record = JSON.parse(await readFile(path.join(dir, 'records', pushed.json[0].recordId, 'record.json'), 'utf8'));
+      expect(record.metadata.description).toContain('<code>docker load -i image.tar.gz</code>');
+      expect(record.image).toMatchObject({ config: id, format: 'docker-save' });
       await removeImages(reference);
       expect(await docker('load', '-i', file)).toContain(reference);
       expect(await imageId(reference)).toBe(id);

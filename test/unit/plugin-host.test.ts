@@ -32,7 +32,7 @@ describe('the plugin host', () => {
     const missing = await host.create('metadata', 'stamp', {}, deps).catch((e) => e);
     expect(missing.details).toEqual(['options.keyword: is required but missing']);
     const provider = await host.create('metadata', 'stamp', { keyword: 'reproducibility' }, deps);
-    expect(await provider.provide({ keywords: ['docker image'] }, { image: {} as never, baseDir: fixtures, templates: [] })).toEqual({ keywords: ['docker image', 'reproducibility'] });
+    expect(await provider.provide({ keywords: ['docker image'] }, { image: {} as never, baseDir: fixtures, templates: [], archive: { key: 'image.tar', format: 'oci-layout' } })).toEqual({ keywords: ['docker image', 'reproducibility'] });
   });
 
   it('refuses two plugins of one kind with the same name', async () => {
@@ -49,7 +49,7 @@ describe('the plugin host', () => {
     const provider = await host.create('metadata', 'broken', {}, deps);
     let error: any;
     try {
-      await provider.provide({}, { image: {} as never, baseDir: fixtures, templates: [] });
+      await provider.provide({}, { image: {} as never, baseDir: fixtures, templates: [], archive: { key: 'image.tar', format: 'oci-layout' } });
     } catch (e) {
       error = e;
     }

@@ -1,4 +1,5 @@
 import { ExportLayoutError, layerMediaTypeFor } from '../../archive/oci-layout-writer.ts';
+import type { Compressor } from '../../contracts/compressor.ts';
 import type { ArchiveFormat } from '../../contracts/image-identity.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
@@ -8,6 +9,11 @@ import { writeOciSpool, writeSpool } from './spool-file.ts';
 
 /** What a push stores unless told otherwise (`--archive-format`, `archive.format`): see bench/RESULTS.md, "archive format". */
 export const DEFAULT_ARCHIVE_FORMAT: ArchiveFormat = 'oci-layout';
+
+/** The archive a push of this format stores: `image.tar` for an OCI layout, else the compressed export's name. */
+export function archiveOf(format: ArchiveFormat, compressor: Compressor): { key: string; format: ArchiveFormat } {
+  return { key: format === 'oci-layout' ? 'image.tar' : `image.tar${compressor.extension}`, format };
+}
 
 /**
  * The source's export (`docker save`, an archive file) → spool file, in one pass, hashed (md5,
@@ -37,13 +43,13 @@ export const exportImage: Step<PushContext> = {
     if (format === 'oci-layout') {
       const { name, tag } = context.ref!;
       try {
-        context.spool = await writeOciSpool('image.tar', exported.stream, { name, tag, compress: () => compressor.compress(), layerMediaType: layerMediaType!, config: context.image!.id }, progress, options);
+        context.spool = await writeOciSpool(archiveOf(format, compressor).key, exported.stream, { name, tag, compress: () => compressor.compress(), layerMediaType: layerMediaType!, config: context.image!.id }, progress, options);
       } catch (cause) {
         if (!(cause instanceof ExportLayoutError)) throw cause;
         throw errors.exportUnreadable(imageOf(context), cause);
       }
     } else {
-      context.spool = await writeSpool(`image.tar${compressor.extension}`, exported.stream, compressor.compress(), progress, options);
+      context.spool = await writeSpool(archiveOf(format, compressor).key, exported.stream, compressor.compress(), progress, options);
       context.spool.format = exported.format;
     }
     // The archive is made: in a batch, the next tag of the name may start its own export now.

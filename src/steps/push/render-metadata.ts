@@ -4,6 +4,7 @@ import { readSchema } from '../../package-info.ts';
 import type { Step } from '../../pipeline/step.ts';
 import { validateAgainst } from '../../schema/validator.ts';
 import type { Services } from '../../services.ts';
+import { archiveOf, DEFAULT_ARCHIVE_FORMAT } from './export-image.ts';
 import type { PushContext } from './push-context.ts';
 
 const schema = readSchema('deposition-metadata.schema.json');
@@ -25,6 +26,7 @@ export async function composeMetadata(services: Services, context: PushContext):
       baseDir: services.baseDir,
       templates: context.settings.templates,
       repository: context.settings.repository,
+      archive: archiveOf(context.options.archiveFormat ?? DEFAULT_ARCHIVE_FORMAT, services.compressor),
     });
   }
   const problems = validateAgainst(schema, metadata, 'metadata');
