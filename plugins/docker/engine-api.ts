@@ -44,7 +44,11 @@ export class EngineApi implements ImageEngine {
   readonly #rules: EngineRules;
   #apiVersion?: Promise<string>;
 
+  /** A plain property, not a getter: donodo reads plugin instances through a proxy, where a getter cannot reach `#rules`. */
+  readonly command: string;
+
   constructor(connection: EngineConnection, rules: EngineRules) {
+    this.command = rules.command;
     // dockerode takes a ready modem (`opts.modem`), which its types do not list.
     this.#docker = new Docker({ modem: connection.modem } as Docker.DockerOptions);
     this.#connection = connection;

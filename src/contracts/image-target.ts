@@ -24,6 +24,8 @@ export interface LoadedImage {
  * images that were not there before. Nothing here may force: an image in use stays.
  */
 export interface ImageTarget {
+  /** The command-line tool users run on this engine (`docker`, `podman`), named in what to do when a pull cannot undo a change; default `docker`. */
+  readonly command?: string;
   /** Check that the engine answers; throws a DonodoError that says how to reach it when it does not. */
   ping(): Promise<void>;
   /** Every image the engine holds (untagged and intermediate ones too), with its tags. */

@@ -94,14 +94,15 @@ export class EngineTransaction {
    */
   async rollback(): Promise<string[]> {
     const problems: string[] = [];
+    const cli = this.#target.command ?? 'docker';
     for (const change of this.#changes.reverse()) {
       try {
         await this.#restore(change.reference, change.previous);
       } catch (cause) {
         problems.push(
           change.previous
-            ? `${change.reference} could not be pointed back at ${change.previous} (${messageOf(cause)}): run docker tag ${change.previous} ${change.reference}`
-            : `${change.reference} could not be removed again (${messageOf(cause)}): run docker rmi ${change.reference}`,
+            ? `${change.reference} could not be pointed back at ${change.previous} (${messageOf(cause)}): run ${cli} tag ${change.previous} ${change.reference}`
+            : `${change.reference} could not be removed again (${messageOf(cause)}): run ${cli} rmi ${change.reference}`,
         );
       }
     }
@@ -120,7 +121,7 @@ export class EngineTransaction {
       try {
         await this.#target.remove(id);
       } catch (cause) {
-        if (reported) problems.push(`the image ${id} this pull loaded could not be removed (${messageOf(cause)}): run docker rmi ${id}`);
+        if (reported) problems.push(`the image ${id} this pull loaded could not be removed (${messageOf(cause)}): run ${cli} rmi ${id}`);
       }
     }
     return problems;

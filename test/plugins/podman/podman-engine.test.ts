@@ -34,6 +34,8 @@ describe('the podman plugin', () => {
   });
 
   it('tags under localhost/, lists and inspects without it, and never forces a removal', async () => {
+    // What a pull that cannot undo a change tells the user to run.
+    expect(engine.command).toBe('podman');
     await engine.tag(id, `${NAME}:a`);
     await engine.tag(id, `${NAME}:b`);
     expect((await pm.images()).filter((line) => line.endsWith(id))).toEqual([`localhost/${NAME}:a ${id}`, `localhost/${NAME}:b ${id}`]);
