@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Container } from 'inversify';
 import type { LoadedConfig, PluginChoice } from './config/config.ts';
 import { Compressor } from './contracts/compressor.ts';
@@ -6,6 +7,9 @@ import { MetadataProviders, type MetadataProvider } from './contracts/metadata-p
 import type { OptionSource, PluginDeps, PluginKind } from './contracts/plugin.ts';
 import { StorageBackend } from './contracts/storage-backend.ts';
 import { errors } from './errors/catalogue.ts';
+import { LockFile } from './lock/lock-file.ts';
+import { VersionLocks } from './lock/version-lock.ts';
+import { TemplateLoader } from './metadata/template-loader.ts';
 import { builtinPlugins } from './plugins/builtin-plugins.ts';
 import { PLUGIN_KINDS, SINGLE_KINDS, type SingleKind } from './plugins/plugin-kinds.ts';
 import { PluginHost } from './plugins/plugin-host.ts';
@@ -33,6 +37,29 @@ const Choices = Symbol.for('donodo.Choices');
 /** A plugin choice with where each of its options came from (handed to the plugin as `deps.optionSources`). */
 type Choice = { name: string; options: Record<string, unknown>; sources: Record<string, OptionSource> };
 type ChoiceMap = Record<SingleKind, Choice> & { metadata: Choice[] };
+
+/** What a push run uses besides the plugins: the template loader, the lock file, the cross-process locks. */
+export interface PushParts {
+  loader: TemplateLoader;
+  /** Absent when no lock file is used (`--no-lock`, dry runs). */
+  lock?: LockFile;
+  /** Absent for dry runs, which write nothing and so lock nothing. */
+  locks?: VersionLocks;
+}
+
+/**
+ * The push's own objects, built here like the plugins: the lock file is `lockFile` (a flag, relative
+ * to the working directory), else the configuration's `lockFile`, else `donodo.lock.json` beside the
+ * configuration; the locks are the user's whose environment `env` is.
+ */
+export async function createPushParts(loaded: LoadedConfig, env: Record<string, string | undefined>, options: { lockFile?: string; useLock: boolean; dryRun: boolean }): Promise<PushParts> {
+  const lockPath = options.lockFile ? path.resolve(options.lockFile) : path.resolve(loaded.baseDir, loaded.config.lockFile ?? 'donodo.lock.json');
+  return {
+    loader: new TemplateLoader(),
+    lock: options.useLock && !options.dryRun ? await LockFile.open(lockPath) : undefined,
+    locks: options.dryRun ? undefined : VersionLocks.forUser(env),
+  };
+}
 
 /** The built-in plugins only: what `--help` and `--version` describe, with no configuration read and no module loaded. */
 export function builtinPluginHost(): PluginHost {

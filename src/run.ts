@@ -4,7 +4,7 @@ import type { LoadedConfig } from './config/config.ts';
 import type { ImageSettings } from './config/image-settings.ts';
 import type { LockFile } from './lock/lock-file.ts';
 import { loadConfig } from './config/load-config.ts';
-import { createPluginHost, createServices, type Overrides } from './container.ts';
+import { createPluginHost, createPushParts, createServices, type Overrides, type PushParts } from './container.ts';
 import type { PluginDeps } from './contracts/plugin.ts';
 import { DonodoError } from './errors/donodo-error.ts';
 import { errors } from './errors/catalogue.ts';
@@ -56,6 +56,11 @@ export class Session {
     const loaded = await loadConfig({ file: options.configFile, cwd });
     const host = await createPluginHost(loaded);
     return new Session(loaded, host, options.masker ?? new SecretMasker(), { ...options, cwd });
+  }
+
+  /** The push's own objects (template loader, lock file, locks), for this session's configuration and environment. */
+  pushParts(options: { lockFile?: string; useLock: boolean; dryRun: boolean }): Promise<PushParts> {
+    return createPushParts(this.loaded, this.#options.env ?? process.env, options);
   }
 
   async services(overrides: Overrides = {}): Promise<Services> {

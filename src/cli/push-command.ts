@@ -2,9 +2,6 @@ import path from 'node:path';
 import type { ArchiveFormat } from '../contracts/image-identity.ts';
 import { imageSettings } from '../config/image-settings.ts';
 import { errors } from '../errors/catalogue.ts';
-import { LockFile } from '../lock/lock-file.ts';
-import { VersionLocks } from '../lock/version-lock.ts';
-import { TemplateLoader } from '../metadata/template-loader.ts';
 import type { RunnerOutput } from '../pipeline/runner.ts';
 import type { PushResult } from '../results.ts';
 import { push, type Session } from '../run.ts';
@@ -18,15 +15,13 @@ type Write = (text: string) => void;
 /** `donodo push`: returns the exit code (0 done, 1 an image failed, 2 something left unpublished). */
 export async function pushCommand(session: Session, services: Services, invocation: Invocation, io: { out: Write; err: Write; output: RunnerOutput; interactive: boolean; signal?: AbortSignal }): Promise<number> {
   const { options, global } = invocation;
-  const { config, file, baseDir } = session.loaded;
+  const { config, file } = session.loaded;
   const references = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
   if (references.length === 0) {
     throw errors.noImages();
   }
-  const loader = new TemplateLoader();
+  const { loader, lock, locks } = await session.pushParts({ lockFile: options.lockFile as string | undefined, useLock: options.lock !== false, dryRun: Boolean(options.dryRun) });
   const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');
-  const lockPath = options.lockFile ? path.resolve(options.lockFile as string) : path.resolve(baseDir, config.lockFile ?? 'donodo.lock.json');
-  const lock = options.lock === false || options.dryRun ? undefined : await LockFile.open(lockPath);
   const autoPublish = Boolean(options.autoPublish ?? config.autoPublish);
 
   const results = await push(services, references, {
@@ -36,7 +31,7 @@ export async function pushCommand(session: Session, services: Services, invocati
     replaceDraft: Boolean(options.replaceDraft),
     archiveFormat: (options.archiveFormat as ArchiveFormat | undefined) ?? config.archive?.format,
     // A dry run writes nothing, so it takes no lock and is never refused for another run's.
-    locks: options.dryRun ? undefined : VersionLocks.forUser(process.env),
+    locks,
     conceptRecId: options.conceptrecid as string | undefined,
     dryRun: Boolean(options.dryRun),
     concurrency: (options.concurrency as number | undefined) ?? config.concurrency ?? 2,
