@@ -26,6 +26,8 @@ export class EngineTransaction {
   readonly #ids: Set<string>;
   readonly #changes: TagChange[] = [];
   #loaded?: string[];
+  /** Image ids the archive itself names (its config and manifest digests), as far as it streamed. */
+  #named = new Set<string>();
 
   private constructor(target: ImageTarget, images: Awaited<ReturnType<ImageTarget['images']>>) {
     this.#target = target;
@@ -53,6 +55,11 @@ export class EngineTransaction {
    * What the load reported: the images a rollback may remove, and the tags the engine set by itself
    * (none, as the archive names nothing; an engine that names images anyway is undone all the same).
    */
+  /** The ids the archive names: an unreported load can have brought in only these. */
+  named(ids: readonly string[]): void {
+    for (const id of ids) this.#named.add(id);
+  }
+
   loaded(ids: readonly string[], references: readonly string[]): void {
     this.#loaded = [...ids];
     for (const reference of references) {
@@ -111,7 +118,9 @@ export class EngineTransaction {
     let candidates = this.#loaded ?? [];
     if (!reported) {
       try {
-        candidates = (await this.#target.images()).filter((image) => image.tags.length === 0).map((image) => image.id);
+        // Only an image the archive names: an untagged image another process made meanwhile (a build's
+        // intermediate image) is not this pull's to remove.
+        candidates = (await this.#target.images()).filter((image) => image.tags.length === 0 && this.#named.has(image.id)).map((image) => image.id);
       } catch {
         candidates = []; // the engine went away: nothing can be removed, and nothing named was changed
       }

@@ -49,6 +49,7 @@ export const loadImage: Step<PullContext> = {
       loaded = await deliver(context, archive);
     } catch (cause) {
       await feeding;
+      context.transaction?.named(identifiers(archive.identity));
       throw translate(streamError ?? cause, file.key);
     }
     await feeding;
