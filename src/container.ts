@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Container } from 'inversify';
 import type { LoadedConfig, PluginChoice } from './config/config.ts';
 import { Compressor } from './contracts/compressor.ts';
-import { ImageSource, type ImageEngine, type ImageTransport } from './contracts/image-source.ts';
+import { ImageSource, type ImageTransport } from './contracts/image-source.ts';
 import { MetadataProviders, type MetadataProvider } from './contracts/metadata-provider.ts';
 import type { OptionSource, PluginDeps, PluginKind } from './contracts/plugin.ts';
 import { StorageBackend } from './contracts/storage-backend.ts';
@@ -132,7 +132,6 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   };
 
   return {
-    source: await container.getAsync<ImageEngine>(ImageSource),
     imagesAt,
     storage: await container.getAsync(StorageBackend),
     compressor: await container.getAsync(Compressor),

@@ -1,13 +1,18 @@
 import type { Compressor } from './contracts/compressor.ts';
-import type { ImageSource, ImageTransport } from './contracts/image-source.ts';
+import type { ImageTransport } from './contracts/image-source.ts';
 import type { ImageLocation } from './transports/image-location.ts';
 import type { MetadataProvider } from './contracts/metadata-provider.ts';
 import type { StorageBackend } from './contracts/storage-backend.ts';
 
-/** The plugin instances a pipeline works with, built by the composition root (container.ts). */
+/**
+ * The plugin instances a pipeline works with, built by the composition root (container.ts). Each
+ * step names the ones it uses (`Step.uses`) and is handed only those.
+ */
 export interface Services {
-  source: ImageSource;
-  /** The plugin instance that serves an image location's transport (`podman:…`, `docker-archive:…`). */
+  /**
+   * The plugin instance that serves an image location's transport (`podman:…`, `docker-archive:…`;
+   * a location without a transport: the configured image source).
+   */
   imagesAt(location: ImageLocation): Promise<ImageTransport>;
   storage: StorageBackend;
   compressor: Compressor;

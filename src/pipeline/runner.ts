@@ -2,7 +2,7 @@ import { Listr, ListrLogger, ProcessOutput, type ListrBaseClassOptions } from 'l
 import { DonodoError } from '../errors/donodo-error.ts';
 import { errors } from '../errors/catalogue.ts';
 import type { Services } from '../services.ts';
-import type { Step } from './step.ts';
+import type { ServiceName, Step } from './step.ts';
 import { TaskProgress } from './task-progress.ts';
 
 /** How the runner shows progress and asks questions. */
@@ -85,7 +85,7 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
         const progress = new TaskProgress((line) => (task.output = line), output.mode === 'live');
         try {
           if (signal.aborted) throw interruption(signal);
-          const running = step.run(context, { services, progress, signal });
+          const running = step.run(context, { services: declared(services, step.uses), progress, signal });
           await (leaveOnAbort && !step.stopsOnAbort ? untilAborted(running, signal) : running);
           if (signal.aborted) throw interruption(signal);
         } catch (cause) {
@@ -114,6 +114,11 @@ async function runSegment<C extends object>(steps: readonly Step<C>[], context: 
     } as ListrBaseClassOptions<C, any, any>,
   );
   await list.run();
+}
+
+/** The services a step declared it uses, and no others. */
+function declared<U extends ServiceName>(services: Services, uses: readonly U[]): Pick<Services, U> {
+  return Object.fromEntries(uses.map((name) => [name, services[name]])) as Pick<Services, U>;
 }
 
 /** The work's own outcome, or nothing as soon as `signal` aborts (the work is then left behind, its failure ignored). */

@@ -15,6 +15,7 @@ function heldStep(id: string, events: string[], options: { stopsOnAbort?: boolea
   const step: Step<object> = {
     id,
     title: id,
+    uses: [],
     stopsOnAbort: options.stopsOnAbort,
     run: (_context, { signal }) =>
       new Promise<void>((resolve) => {
@@ -28,7 +29,7 @@ function heldStep(id: string, events: string[], options: { stopsOnAbort?: boolea
   return { step, running, finish: () => finish() };
 }
 
-const recorder = (id: string, events: string[]): Step<object> => ({ id, title: id, run: async () => void events.push(`${id} ran`) });
+const recorder = (id: string, events: string[]): Step<object> => ({ id, title: id, uses: [], run: async () => void events.push(`${id} ran`) });
 
 async function interruptedError(run: Promise<unknown>, events: string[]): Promise<DonodoError> {
   const error = await run.then(
@@ -88,7 +89,7 @@ describe('an interrupted pipeline', () => {
     expect(before.step).toBe('resolve');
 
     const asking = new AbortController();
-    const question: Step<object> = { id: 'publish', title: 'publish', confirm: () => 'Publish?', declined: () => void events.push('declined'), run: async () => void events.push('published') };
+    const question: Step<object> = { id: 'publish', title: 'publish', uses: [], confirm: () => 'Publish?', declined: () => void events.push('declined'), run: async () => void events.push('published') };
     const ask: RunnerOutput['ask'] = (_q, signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve(false)));
     const run = runPipeline([question], {}, services, { ...output, ask }, { signal: asking.signal });
     asking.abort('SIGTERM');

@@ -17,9 +17,10 @@ const BUFFER = 4 * 1024 * 1024;
  * is the record's image id, so a damaged or forged archive never loads at all. The engine must then
  * report the image the archive identifies.
  */
-export const loadImage: Step<PullContext> = {
+export const loadImage: Step<PullContext, 'storage' | 'compressor'> = {
   id: 'load',
   title: 'Download and load',
+  uses: ['storage', 'compressor'],
   stopsOnAbort: true,
   async run(context, { services, progress, signal }) {
     const record = context.record!;

@@ -4,9 +4,10 @@ import type { Step } from '../../pipeline/step.ts';
 import type { PullContext } from './pull-context.ts';
 
 /** Pick the image archive among the record's files (the original donodo's rule: exactly one). */
-export const locateFile: Step<PullContext> = {
+export const locateFile: Step<PullContext, never> = {
   id: 'locate',
   title: 'Find the image archive',
+  uses: [],
   async run(context) {
     const record = context.record!;
     const name = record.doi ?? record.recordId;

@@ -8,9 +8,10 @@ import { wantedName, type PullContext } from './pull-context.ts';
  * Before a byte is downloaded: an engine must answer, and what it holds now is noted (to put it
  * back on failure); an archive destination must be free, and is written under a temporary name.
  */
-export const openDestination: Step<PullContext> = {
+export const openDestination: Step<PullContext, 'imagesAt'> = {
   id: 'destination',
   title: 'Check the destination',
+  uses: ['imagesAt'],
   async run(context, { services }) {
     const location = parseImageLocation(context.options.destination ?? '', { destination: true });
     // `docker-daemon:NAME:TAG` names the image as --name does.

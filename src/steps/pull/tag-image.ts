@@ -8,9 +8,10 @@ import { recordedName, recordName, wantedName, type PullContext } from './pull-c
  * (--name), and the archive's own names only when asked (--archive-tags) or when the record names none. Every tag that moves is
  * reported with where it pointed before, as `docker load` does.
  */
-export const tagImage: Step<PullContext> = {
+export const tagImage: Step<PullContext, never> = {
   id: 'tag',
   title: 'Tag the image',
+  uses: [],
   enabled: (context) => !context.writer,
   async run(context) {
     const named = wantedName(context);

@@ -9,9 +9,10 @@ export function imageIdUnchecked(context: PullContext): string | undefined {
 }
 
 /** The loaded image's id must be the `docker-id` the record gives; the pull fails (and is undone) otherwise. */
-export const verifyImage: Step<PullContext> = {
+export const verifyImage: Step<PullContext, never> = {
   id: 'verify',
   title: 'Verify the image id',
+  uses: [],
   skip: (context) => imageIdUnchecked(context) ?? false,
   async run(context) {
     const expected = context.expected!.config;

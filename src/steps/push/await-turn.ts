@@ -7,9 +7,10 @@ import { locateVersion, skipWhenUnchanged } from './locate-version.ts';
  * In a batch, the next tag of a name is exported while the previous one uploads, then waits here
  * for it: versions of one concept are made one after the other, in the order given.
  */
-export const awaitTurn: Step<PushContext> = {
+export const awaitTurn: Step<PushContext, never> = {
   id: 'queue',
   title: 'Wait for the previous tag',
+  uses: [],
   enabled: (context) => Boolean(context.turn),
   skip: skipWhenUnchanged,
   async run(context) {
@@ -20,7 +21,7 @@ export const awaitTurn: Step<PushContext> = {
 };
 
 /** After waiting, look again: the previous tag has changed what the concept holds. */
-export const relocateVersion: Step<PushContext> = {
+export const relocateVersion: Step<PushContext, 'storage'> = {
   ...locateVersion,
   id: 'relocate',
   title: 'Find the record again',

@@ -5,9 +5,10 @@ import { skipWhenUnchanged } from './locate-version.ts';
 import { holdsSpool } from './spool-file.ts';
 
 /** Compare what the storage says it holds with what was written locally; publish nothing else. */
-export const confirmUpload: Step<PushContext> = {
+export const confirmUpload: Step<PushContext, never> = {
   id: 'confirm',
   title: 'Verify the stored archive',
+  uses: [],
   skip: skipWhenUnchanged,
   async run(context) {
     const spool = context.spool!;

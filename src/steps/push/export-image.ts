@@ -20,9 +20,10 @@ export function archiveOf(format: ArchiveFormat, compressor: Compressor): { key:
  * sha256) on the way: as `image.tar`, an OCI layout with each layer compressed on its own (the
  * default), or as `image.tar.gz`, the whole export through the compressor (`docker-save`).
  */
-export const exportImage: Step<PushContext> = {
+export const exportImage: Step<PushContext, 'compressor'> = {
   id: 'export',
   title: 'Export and compress',
+  uses: ['compressor'],
   skip: skipWhenUnchanged,
   // The export stops on an interruption and removes its partial spool before the run reports.
   stopsOnAbort: true,

@@ -9,9 +9,10 @@ import { archiveOf, identityOf, imageOf, type PushContext } from './push-context
  * the end of the push this run holds the lock of the image name at this storage, so no other run on
  * this machine can decide the same tag is missing and publish it too.
  */
-export const locateVersion: Step<PushContext> = {
+export const locateVersion: Step<PushContext, 'storage'> = {
   id: 'locate',
   title: 'Find the record',
+  uses: ['storage'],
   async run(context, { services }) {
     const storage = services.storage;
     context.lease ??= context.options.locks?.acquire(storage.location, context.ref!.name);

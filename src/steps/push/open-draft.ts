@@ -4,9 +4,10 @@ import { recordInLock, refuseOtherTag, skipWhenUnchanged, versionRequest } from 
 import { holdsSpool } from './spool-file.ts';
 
 /** Create, resume or version the draft, and write the full metadata into it. */
-export const openDraft: Step<PushContext> = {
+export const openDraft: Step<PushContext, 'storage'> = {
   id: 'draft',
   title: 'Prepare the draft',
+  uses: ['storage'],
   skip: skipWhenUnchanged,
   async run(context, { services }) {
     const spool = context.spool!;

@@ -4,9 +4,10 @@ import { errors } from '../../errors/catalogue.ts';
 import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
 
 /** Publish, after asking unless --auto-publish; a declined publish leaves the draft for later. */
-export const publishDraft: Step<PushContext> = {
+export const publishDraft: Step<PushContext, 'storage'> = {
   id: 'publish',
   title: 'Publish',
+  uses: ['storage'],
   skip: skipWhenUnchanged,
   confirm: (context) =>
     context.options.autoPublish

@@ -10,15 +10,16 @@ import type { PushContext } from './push-context.ts';
 const schema = readSchema('deposition-metadata.schema.json');
 
 /** Apply the metadata providers in order, then check the result against the deposition schema. */
-export const renderMetadata: Step<PushContext> = {
+export const renderMetadata: Step<PushContext, 'metadata' | 'baseDir' | 'compressor'> = {
   id: 'render',
   title: 'Render metadata',
+  uses: ['metadata', 'baseDir', 'compressor'],
   async run(context, { services }) {
     context.metadata = await composeMetadata(services, context);
   },
 };
 
-export async function composeMetadata(services: Services, context: PushContext): Promise<DepositionMetadata> {
+export async function composeMetadata(services: Pick<Services, 'metadata' | 'baseDir' | 'compressor'>, context: PushContext): Promise<DepositionMetadata> {
   let metadata: DepositionMetadata = {};
   for (const provider of services.metadata) {
     metadata = await provider.provide(metadata, {

@@ -33,7 +33,7 @@ export function statedRef(reference: string, name?: string): (ImageRef & { tag: 
  * checked before the source is asked (a missing tag, `latest`); otherwise they are the source's, and
  * a source that carries none needs `--name`.
  */
-export async function resolvePushImage(services: Services, reference: string, name?: string): Promise<ResolvedImage> {
+export async function resolvePushImage(services: Pick<Services, 'imagesAt'>, reference: string, name?: string): Promise<ResolvedImage> {
   const location = parseImageLocation(reference);
   const stated = statedRef(reference, name);
   const source = sourceOf(await services.imagesAt(location), location);
@@ -44,9 +44,10 @@ export async function resolvePushImage(services: Services, reference: string, na
 }
 
 /** Find and inspect the image (a tag is required, `latest` refused); an earlier look in the batch is reused. */
-export const resolveImage: Step<PushContext> = {
+export const resolveImage: Step<PushContext, 'imagesAt'> = {
   id: 'resolve',
   title: 'Inspect image',
+  uses: ['imagesAt'],
   async run(context, { services }) {
     const resolved = await (context.resolved ?? resolvePushImage(services, context.reference, context.options.name));
     context.resolved = Promise.resolve(resolved);

@@ -9,9 +9,10 @@ function alreadyThere(context: PushContext): boolean {
 }
 
 /** Upload the spool file into the draft, unless the draft holds the same bytes already. */
-export const uploadArchive: Step<PushContext> = {
+export const uploadArchive: Step<PushContext, 'storage'> = {
   id: 'upload',
   title: 'Upload',
+  uses: ['storage'],
   skip: (context) => skipWhenUnchanged(context) || (!context.options.forceUpload && alreadyThere(context) ? 'the draft already holds this archive (same md5)' : false),
   async run(context, { services, progress }) {
     context.uploaded = await services.storage.upload(context.draft!, context.spool!, progress);
