@@ -18,3 +18,16 @@ export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';
 export { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './archive/oci-vocabulary.ts';
+export {
+  blobPathOf,
+  digestNamedBy,
+  imageManifest,
+  indexEntries,
+  isIndexDescriptor,
+  layoutJson,
+  LayoutError,
+  savedImages,
+  type Descriptor,
+  type ImageManifest,
+  type SavedImage,
+} from './archive/image-layout.ts';

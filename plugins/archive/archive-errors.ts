@@ -1,4 +1,4 @@
-import { cleanText, DonodoError } from '../../src/plugin-api.ts';
+import { cleanText, DonodoError, LayoutError } from '../../src/plugin-api.ts';
 
 /**
  * The errors of the archive plugin: each names the archive (as the user wrote it), what is wrong,
@@ -58,3 +58,15 @@ export const archiveErrors = {
       hint: 'The pulled archive is not an image record donodo can write; nothing was kept.',
     }),
 };
+
+/** Read an archive's metadata with the plugin API's layout parser; what is wrong with it, as the error of this input. */
+export function readingLayout<T>(input: string, read: () => T): T {
+  try {
+    return read();
+  } catch (cause) {
+    if (!(cause instanceof LayoutError)) throw cause;
+    if (cause.kind === 'empty') throw archiveErrors.notAnImage(input, cause.message);
+    if (cause.kind === 'unsupported') throw archiveErrors.unsupported(input, cause.message);
+    throw archiveErrors.corrupt(input, cause.message);
+  }
+}

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ArchiveFormat, ImageDetails, ImageLocation, Logger } from '../../src/plugin-api.ts';
-import { platformText } from '../../src/plugin-api.ts';
+import { isIndexDescriptor, machinePlatform, platformText } from '../../src/plugin-api.ts';
 import { archiveErrors } from './archive-errors.ts';
-import { chooseSavedImage, parseSavedImages, savedName, type SavedImage } from './docker-save.ts';
+import { chooseSavedImage, parseSavedImages, savedName, type NamedSavedImage } from './docker-save.ts';
 import { folderFiles, isFile, tarFiles, type LayoutFiles } from './layout-files.ts';
-import { blobPath, chooseEntry, choosePlatform, isIndex, LAYOUT_FILE, machinePlatform, MEDIA, nameOf, parseIndex, parseJson, parseManifest, type Descriptor } from './oci-layout.ts';
+import { blobPath, chooseEntry, choosePlatform, LAYOUT_FILE, MEDIA, nameOf, parseIndex, parseJson, parseManifest, type Descriptor } from './oci-layout.ts';
 
 /**
  * How to export the image an archive or layout holds, as a tar `docker load` reads: which of its
@@ -88,7 +88,7 @@ async function readDockerSave(files: LayoutFiles, location: ImageLocation, logge
 }
 
 /** Docker 25+: the index.json entry of the chosen image (found by its config), written as the only one. */
-async function addSavedIndex(files: LayoutFiles, image: SavedImage, plan: ExportPlan, logger?: Logger): Promise<string | undefined> {
+async function addSavedIndex(files: LayoutFiles, image: NamedSavedImage, plan: ExportPlan, logger?: Logger): Promise<string | undefined> {
   const { input } = files;
   const entries = parseIndex((await files.read('index.json'))!, input, 'index.json');
   for (const entry of entries) {
@@ -137,7 +137,7 @@ async function findManifest(files: LayoutFiles, entry: Descriptor, logger?: Logg
   const { input } = files;
   if (depth > 4) throw archiveErrors.unsupported(input, 'its image indexes nest more than 4 deep');
   const blob = await readBlob(files, entry.digest, 'the manifest');
-  if (isIndex(entry) || (parseJson(blob, input, blobPath(entry.digest, input)) as { manifests?: unknown }).manifests) {
+  if (isIndexDescriptor(entry) || (parseJson(blob, input, blobPath(entry.digest, input)) as { manifests?: unknown }).manifests) {
     const children = parseIndex(blob, input, blobPath(entry.digest, input));
     const platform = machinePlatform();
     const child = choosePlatform(children, platform, input);

@@ -1,15 +1,8 @@
-import type { Platform } from '../../src/plugin-api.ts';
-import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA, platformText } from '../../src/plugin-api.ts';
-import { archiveErrors } from './archive-errors.ts';
+import type { Descriptor, ImageManifest, Platform } from '../../src/plugin-api.ts';
+import { blobPathOf, imageManifest, indexEntries, layoutJson, OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA, platformFits, platformText } from '../../src/plugin-api.ts';
+import { archiveErrors, readingLayout } from './archive-errors.ts';
 
-/** An OCI content descriptor (index entries, a manifest's config and layers). */
-export interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-  platform?: Platform;
-}
+export type { Descriptor } from '../../src/plugin-api.ts';
 
 export const REF_NAME = OCI_ANNOTATIONS.refName;
 export const CONTAINERD_NAME = OCI_ANNOTATIONS.containerdName;
@@ -17,37 +10,16 @@ export const MEDIA = OCI_MEDIA;
 export const LAYOUT_FILE = Buffer.from(OCI_LAYOUT_FILE);
 
 /** Where a blob is in a layout: `blobs/sha256/<hex>`; only sha256 digests (what every tool writes). */
-export function blobPath(digest: string, input: string): string {
-  const match = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!match) throw archiveErrors.unsupported(input, `it names a blob by the digest "${digest}" (only sha256 digests are read)`);
-  return `blobs/sha256/${match[1]}`;
-}
+export const blobPath = (digest: string, input: string): string => readingLayout(input, () => blobPathOf(digest));
 
 /** Parse JSON from an archive, or a clear error naming the file. */
-export function parseJson(content: Buffer, input: string, file: string): unknown {
-  try {
-    return JSON.parse(content.toString('utf8'));
-  } catch {
-    throw archiveErrors.corrupt(input, `its ${file} is not valid JSON`);
-  }
-}
+export const parseJson = (content: Buffer, input: string, file: string): unknown => readingLayout(input, () => layoutJson(content, file));
 
 /** An index's entries (index.json, or a nested image index blob). */
-export function parseIndex(content: Buffer, input: string, file: string): Descriptor[] {
-  const value = parseJson(content, input, file) as { manifests?: unknown };
-  if (!value || typeof value !== 'object' || !Array.isArray(value.manifests)) throw archiveErrors.corrupt(input, `its ${file} lists no manifests`);
-  return value.manifests.map((entry, at) => descriptorOf(entry, input, `${file} manifests[${at}]`));
-}
+export const parseIndex = (content: Buffer, input: string, file: string): Descriptor[] => readingLayout(input, () => indexEntries(layoutJson(content, file), file));
 
 /** An image manifest: its config and layers. */
-export function parseManifest(content: Buffer, input: string, file: string): { config: Descriptor; layers: Descriptor[] } {
-  const value = parseJson(content, input, file) as { config?: unknown; layers?: unknown };
-  if (!value || typeof value !== 'object' || !value.config || !Array.isArray(value.layers)) throw archiveErrors.corrupt(input, `its ${file} is not an image manifest (no config or layers)`);
-  return { config: descriptorOf(value.config, input, `${file} config`), layers: value.layers.map((layer, at) => descriptorOf(layer, input, `${file} layers[${at}]`)) };
-}
-
-/** Whether a descriptor points at an image index (a multi-platform image) rather than a manifest. */
-export const isIndex = (descriptor: Descriptor): boolean => descriptor.mediaType === MEDIA.index || descriptor.mediaType === MEDIA.dockerList;
+export const parseManifest = (content: Buffer, input: string, file: string): ImageManifest => readingLayout(input, () => imageManifest(layoutJson(content, file), file));
 
 /**
  * The index entry a REF names, or the only one. Several entries and no REF, or a REF no entry
@@ -69,12 +41,7 @@ export function chooseEntry(entries: Descriptor[], ref: string | undefined, inpu
 
 /** The entry of an image index for `platform` (variant ignored when the entry gives none), or a clear error. */
 export function choosePlatform(entries: Descriptor[], platform: Platform, input: string): Descriptor {
-  const fits = entries.filter(
-    (entry) =>
-      entry.platform?.os === platform.os &&
-      entry.platform.architecture === platform.architecture &&
-      (!platform.variant || !entry.platform.variant || entry.platform.variant === platform.variant),
-  );
+  const fits = entries.filter((entry) => platformFits(entry.platform, platform));
   if (fits.length === 0) throw archiveErrors.noPlatform(input, platformText(platform), entries.map((entry) => (entry.platform ? platformText(entry.platform) : `${entry.digest} (no platform)`)));
   return fits[0]!;
 }
@@ -95,18 +62,4 @@ export function nameOf(annotations: Record<string, string> | undefined): { name?
     return { name, tag: match[2] };
   }
   return {};
-}
-
-/** The platform this machine runs images of (Go's architecture names, as image configs use). */
-export function machinePlatform(): Platform {
-  const architectures: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { os: 'linux', architecture: architectures[process.arch] ?? process.arch };
-}
-
-function descriptorOf(value: unknown, input: string, where: string): Descriptor {
-  const entry = value as Partial<Descriptor> | null;
-  if (!entry || typeof entry !== 'object' || typeof entry.digest !== 'string' || typeof entry.size !== 'number' || !Number.isSafeInteger(entry.size) || entry.size < 0) {
-    throw archiveErrors.corrupt(input, `${where} is not a content descriptor (digest and size)`);
-  }
-  return entry as Descriptor;
 }

@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
+import { blobPathOf, imageManifest, indexEntries, layoutJson, LayoutError, savedImages, type SavedImage } from './image-layout.ts';
 import { OCI_ANNOTATIONS } from './oci-vocabulary.ts';
 import { paddingOf, withSize } from './tar-header.ts';
 import { TarFormatError, TarParser, type TarEntryHeader } from './tar-parser.ts';
@@ -75,7 +76,7 @@ export class GuardedArchive extends Transform {
   readonly #kept = new Map<string, Buffer>();
   #keptBytes = 0;
   readonly #links = new Map<string, string>();
-  #images: Array<{ Config?: unknown; Layers?: unknown }> = [];
+  #images: SavedImage[] = [];
   #manifests: string[] = [];
   readonly #expected?: string;
   #identity?: ArchiveIdentity;
@@ -216,11 +217,15 @@ export class GuardedArchive extends Transform {
 
   #json(path: string, what: string): Record<string, any> | undefined {
     const bytes = this.#kept.get(this.#resolve(path));
-    if (!bytes) return undefined;
+    return bytes ? (this.#layout(() => layoutJson(bytes, `${what} ${path}`)) as Record<string, any>) : undefined;
+  }
+
+  /** Read the archive's metadata with the shared layout parser; what is wrong with it, as damage of this download. */
+  #layout<T>(read: () => T): T {
     try {
-      return JSON.parse(bytes.toString('utf8'));
-    } catch {
-      throw errors.archiveDamaged(this.#key, `its ${what} ${path} is not valid JSON`);
+      return read();
+    } catch (cause) {
+      throw cause instanceof LayoutError ? errors.archiveDamaged(this.#key, cause.message) : cause;
     }
   }
 
@@ -232,14 +237,11 @@ export class GuardedArchive extends Transform {
     const configs = new Set<string>();
     const layers = new Set<string>();
     for (const image of this.#images) {
-      if (typeof image?.Config !== 'string') continue;
-      const config = image.Config;
-      const digest = this.#digests.get(this.#resolve(config));
-      if (!digest) throw errors.archiveDamaged(this.#key, `its image config ${config} is missing`);
-      const named = /(?:^|\/)([0-9a-f]{64})(?:\.json)?$/.exec(config)?.[1];
-      if (named && named !== digest.hex) throw errors.archiveDamaged(this.#key, `its image config ${config} does not match its digest (sha256:${digest.hex})`);
+      const digest = this.#digests.get(this.#resolve(image.config));
+      if (!digest) throw errors.archiveDamaged(this.#key, `its image config ${image.config} is missing`);
+      if (image.digest && image.digest !== `sha256:${digest.hex}`) throw errors.archiveDamaged(this.#key, `its image config ${image.config} does not match its digest (sha256:${digest.hex})`);
       configs.add(`sha256:${digest.hex}`);
-      if (Array.isArray(image.Layers)) this.#checkLayers(config, image.Layers, layers);
+      this.#checkLayers(image.config, image.layers, layers);
     }
     for (const manifest of this.#manifests) this.#checkOciManifest(manifest, configs, layers, true);
     const identity = { configs: [...configs], manifests: this.#manifests, layers: layers.size };
@@ -249,12 +251,11 @@ export class GuardedArchive extends Transform {
   }
 
   /** The layer files of one image against its config's diff_ids; adds those checked to `checked`. */
-  #checkLayers(config: string, files: unknown[], checked: Set<string>): void {
+  #checkLayers(config: string, files: string[], checked: Set<string>): void {
     const diffIds = this.#json(config, 'image config')?.rootfs?.diff_ids;
     const ids: unknown[] = Array.isArray(diffIds) ? diffIds : [];
     if (ids.length !== files.length) throw errors.archiveDamaged(this.#key, `its image config ${config} lists ${ids.length} layers, but its manifest ${files.length}`);
     files.forEach((layer, i) => {
-      if (typeof layer !== 'string') throw errors.archiveDamaged(this.#key, `its manifest names a layer by ${JSON.stringify(layer)}`);
       const file = this.#resolve(layer);
       const digest = this.#digests.get(file);
       if (!digest) throw errors.archiveDamaged(this.#key, `its layer ${layer} is missing`);
@@ -270,46 +271,31 @@ export class GuardedArchive extends Transform {
 
   /** An OCI manifest (or index, one level down) named in index.json: its config and layer blobs. */
   #checkOciManifest(digest: string, configs: Set<string>, checked: Set<string>, top: boolean): void {
-    const hex = /^sha256:([0-9a-f]{64})$/.exec(digest)?.[1];
-    if (!hex) return;
-    const manifest = this.#json(`blobs/sha256/${hex}`, 'manifest');
-    if (!manifest) {
-      if (top && !this.#digests.has(`blobs/sha256/${hex}`)) throw errors.archiveDamaged(this.#key, `its manifest blob ${digest} (named in index.json) is missing`);
+    const path = this.#layout(() => blobPathOf(digest));
+    const value = this.#json(path, 'manifest');
+    if (!value) {
+      if (top && !this.#digests.has(path)) throw errors.archiveDamaged(this.#key, `its manifest blob ${digest} (named in index.json) is missing`);
       return;
     }
-    if (Array.isArray(manifest.manifests)) {
-      if (top) for (const inner of manifest.manifests) if (typeof inner?.digest === 'string') this.#checkOciManifest(inner.digest, configs, checked, false);
+    if (Array.isArray(value.manifests)) {
+      if (top) for (const inner of this.#layout(() => indexEntries(value, `image index ${digest}`))) this.#checkOciManifest(inner.digest, configs, checked, false);
       return;
     }
-    const config = /^sha256:([0-9a-f]{64})$/.exec(manifest.config?.digest ?? '')?.[1];
-    if (!config || !Array.isArray(manifest.layers)) return;
-    const file = `blobs/sha256/${config}`;
-    if (!this.#digests.has(file)) throw errors.archiveDamaged(this.#key, `its image config blob sha256:${config} is missing`);
-    configs.add(`sha256:${config}`);
-    const layers = manifest.layers.map((layer: { digest?: unknown }) => {
-      const blob = typeof layer?.digest === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(layer.digest)?.[1] : undefined;
-      if (!blob) throw errors.archiveDamaged(this.#key, `its manifest ${digest} names a layer by ${JSON.stringify(layer?.digest)}`);
-      return `blobs/sha256/${blob}`;
-    });
-    this.#checkLayers(file, layers, checked);
+    const manifest = this.#layout(() => imageManifest(value, `manifest ${digest}`));
+    const file = this.#layout(() => blobPathOf(manifest.config.digest));
+    if (!this.#digests.has(file)) throw errors.archiveDamaged(this.#key, `its image config blob ${manifest.config.digest} is missing`);
+    configs.add(manifest.config.digest);
+    this.#checkLayers(file, manifest.layers.map((layer) => this.#layout(() => blobPathOf(layer.digest))), checked);
   }
 
   /** The file's content with every name taken out (and collected). */
   #unname(file: string, content: Buffer): Buffer {
-    let value: unknown;
-    try {
-      value = JSON.parse(content.toString('utf8'));
-    } catch {
-      throw errors.archiveDamaged(this.#key, `its ${file} is not valid JSON`);
-    }
+    let value = this.#layout(() => layoutJson(content, file));
     if (file === 'manifest.json') {
-      if (!Array.isArray(value)) throw errors.archiveDamaged(this.#key, 'its manifest.json is not a list');
-      for (const image of value as Array<Record<string, unknown>>) {
-        for (const tag of Array.isArray(image?.RepoTags) ? image.RepoTags : []) if (typeof tag === 'string') this.names.add(tag);
-        if (image && typeof image === 'object') {
-          this.#images.push({ Config: image.Config, Layers: image.Layers });
-          image.RepoTags = null;
-        }
+      for (const image of this.#layout(() => savedImages(value))) {
+        for (const tag of image.repoTags) this.names.add(tag);
+        this.#images.push(image);
+        image.raw.RepoTags = null;
       }
     } else if (file === 'repositories') {
       for (const [repository, tags] of Object.entries((value ?? {}) as Record<string, Record<string, unknown>>)) {
@@ -317,9 +303,9 @@ export class GuardedArchive extends Transform {
       }
       value = {};
     } else {
-      for (const manifest of ((value as { manifests?: unknown })?.manifests ?? []) as Array<{ digest?: unknown; annotations?: Record<string, string> }>) {
-        if (typeof manifest?.digest === 'string') this.#manifests.push(manifest.digest);
-        const annotations = manifest?.annotations;
+      for (const manifest of this.#layout(() => indexEntries(value, 'index.json'))) {
+        this.#manifests.push(manifest.digest);
+        const annotations = manifest.annotations;
         if (!annotations) continue;
         const name = annotations[OCI_ANNOTATIONS.containerdName];
         if (typeof name === 'string') this.names.add(name.replace(/^docker\.io\/(library\/)?/, ''));

@@ -17,10 +17,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readTarEntries, type TarEntry } from './tar-entries.ts';
 import { BLOCK, formatHeader, isZeroBlock, MAX_USTAR_SIZE, paddingOf } from './tar-header.ts';
+import { blobPathOf, imageManifest, indexEntries, isIndexDescriptor, layoutJson, LayoutError, savedImages, type Descriptor, type ImageManifest } from './image-layout.ts';
 import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './oci-vocabulary.ts';
 import { TarFormatError } from './tar-parser.ts';
 
-const { manifest: OCI_MANIFEST, index: OCI_INDEX, config: OCI_CONFIG, dockerManifest: DOCKER_MANIFEST, dockerList: DOCKER_LIST } = OCI_MEDIA;
+const { manifest: OCI_MANIFEST, index: OCI_INDEX, config: OCI_CONFIG, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
 
 /** The export is not an image tar this writer can lay out (damaged, no manifest, several images…). */
 export class ExportLayoutError extends Error {}
@@ -66,19 +67,6 @@ interface Blob {
   compressed: boolean;
   /** The layer media type its first bytes show (gzip, zstd), for a blob copied as it was. */
   mediaType?: string;
-}
-
-interface Descriptor {
-  mediaType?: string;
-  digest: string;
-  size: number;
-  annotations?: Record<string, string>;
-}
-
-interface Manifest {
-  mediaType?: string;
-  config: Descriptor;
-  layers: Descriptor[];
 }
 
 /** Write the image `input` streams (a `docker save` tar or an OCI layout tar) into `file` as an OCI layout. */
@@ -172,48 +160,53 @@ interface PickedImage {
 
 /** The image of the export: from index.json where there is one (an OCI layout), else from manifest.json. */
 function pickImage(small: Map<string, Buffer>, resolve: (name: string) => string, config: string | undefined): PickedImage {
-  const json = <T>(name: string): T | undefined => {
+  const json = (name: string): unknown => {
     const bytes = small.get(resolve(name));
-    if (!bytes) return undefined;
-    try {
-      return JSON.parse(bytes.toString('utf8')) as T;
-    } catch {
-      throw new ExportLayoutError(`${name} in the export is not JSON`);
-    }
+    return bytes ? shaped(() => layoutJson(bytes, `${name} in the export`)) : undefined;
   };
   const configOf = (name: string): Buffer => {
     const bytes = small.get(resolve(name));
     if (!bytes) throw new ExportLayoutError(`the image config ${name} is not in the export`);
     return bytes;
   };
-  const index = json<{ manifests?: Descriptor[] }>('index.json');
-  if (index) {
-    const manifests: { descriptor: Descriptor; bytes: Buffer; parsed: Manifest }[] = [];
-    const visit = (descriptors: Descriptor[] | undefined, depth: number): void => {
-      for (const descriptor of descriptors ?? []) {
-        if (descriptor.mediaType === OCI_INDEX || descriptor.mediaType === DOCKER_LIST) {
-          if (depth < 4) visit(json<{ manifests?: Descriptor[] }>(blobName(descriptor.digest))?.manifests, depth + 1);
+  const index = json('index.json');
+  if (index !== undefined) {
+    const manifests: { descriptor: Descriptor; bytes: Buffer; parsed: ImageManifest }[] = [];
+    const visit = (descriptors: Descriptor[], depth: number): void => {
+      for (const descriptor of descriptors) {
+        const name = shaped(() => blobPathOf(descriptor.digest));
+        const value = json(name);
+        if (isIndexDescriptor(descriptor)) {
+          if (depth < 4 && value !== undefined) visit(shaped(() => indexEntries(value, name)), depth + 1);
           continue;
         }
-        const bytes = small.get(resolve(blobName(descriptor.digest)));
-        const parsed = bytes ? json<Manifest>(blobName(descriptor.digest)) : undefined;
-        if (bytes && parsed?.config && Array.isArray(parsed.layers)) manifests.push({ descriptor, bytes, parsed });
+        if (value !== undefined) manifests.push({ descriptor, bytes: small.get(resolve(name))!, parsed: shaped(() => imageManifest(value, name)) });
       }
     };
-    visit(index.manifests, 0);
+    visit(shaped(() => indexEntries(index, 'index.json')), 0);
     const chosen = config ? manifests.find((m) => m.parsed.config.digest === config) : manifests.length === 1 ? manifests[0] : undefined;
     if (!chosen) throw new ExportLayoutError(manifests.length ? `index.json lists ${manifests.length} images${config ? `, none with config ${config}` : ''}` : 'index.json lists no image manifest the export holds');
     return {
-      config: configOf(blobName(chosen.parsed.config.digest)),
-      layers: chosen.parsed.layers.map((layer) => ({ name: blobName(layer.digest), mediaType: layer.mediaType })),
+      config: configOf(shaped(() => blobPathOf(chosen.parsed.config.digest))),
+      layers: chosen.parsed.layers.map((layer) => ({ name: shaped(() => blobPathOf(layer.digest)), mediaType: layer.mediaType })),
       manifest: { bytes: chosen.bytes, mediaType: chosen.parsed.mediaType ?? chosen.descriptor.mediaType },
     };
   }
-  const entries = json<{ Config: string; Layers: string[] }[]>('manifest.json');
-  if (!Array.isArray(entries) || entries.length === 0) throw new ExportLayoutError('the export has neither index.json nor a manifest.json listing an image');
-  const chosen = config ? entries.find((entry) => small.has(resolve(entry.Config)) && `sha256:${sha256Hex(small.get(resolve(entry.Config))!)}` === config) : entries.length === 1 ? entries[0] : undefined;
+  const saved = json('manifest.json');
+  if (saved === undefined) throw new ExportLayoutError('the export has neither index.json nor a manifest.json listing an image');
+  const entries = shaped(() => savedImages(saved));
+  const chosen = config ? entries.find((entry) => small.has(resolve(entry.config)) && `sha256:${sha256Hex(small.get(resolve(entry.config))!)}` === config) : entries.length === 1 ? entries[0] : undefined;
   if (!chosen) throw new ExportLayoutError(`manifest.json lists ${entries.length} images${config ? `, none with config ${config}` : ''}`);
-  return { config: configOf(chosen.Config), layers: chosen.Layers.map((name) => ({ name })) };
+  return { config: configOf(chosen.config), layers: chosen.layers.map((name) => ({ name })) };
+}
+
+/** Read the export's metadata with the shared layout parser; what is wrong with it, as this writer's error. */
+function shaped<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (cause) {
+    throw cause instanceof LayoutError ? new ExportLayoutError(cause.message) : cause;
+  }
 }
 
 /** A layer of either layout: `…/layer.tar`, or a blob that starts like a tar (a ustar header, or the zero blocks of an empty tar). */

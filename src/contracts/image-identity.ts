@@ -47,3 +47,14 @@ export function parsePlatform(text: string): Platform | undefined {
   const [os, architecture, variant] = parts as [string, string, string?];
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
+
+/** The platform this machine runs images of (Go's architecture names, as image configs use). */
+export function machinePlatform(): Platform {
+  const architectures: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+  return { os: 'linux', architecture: architectures[process.arch] ?? process.arch };
+}
+
+/** Whether an image of `candidate` serves a request for `wanted` (a variant counts only where both give one). */
+export function platformFits(candidate: Platform | undefined, wanted: Platform): boolean {
+  return candidate?.os === wanted.os && candidate.architecture === wanted.architecture && (!wanted.variant || !candidate.variant || candidate.variant === wanted.variant);
+}

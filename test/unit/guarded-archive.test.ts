@@ -87,8 +87,13 @@ describe('GuardedArchive', () => {
   });
 
   it('takes the name annotations out of an OCI index.json', async () => {
-    const index = JSON.stringify({ schemaVersion: 2, manifests: [{ digest: 'sha256:1', annotations: { 'io.containerd.image.name': 'docker.io/lab/victim:latest', 'org.opencontainers.image.ref.name': 'latest', keep: 'me' } }] });
-    const input = await tarOf({ 'index.json': index, 'oci-layout': '{"imageLayoutVersion":"1.0.0"}' }, 'gnu');
+    const hex = (text: string) => createHash('sha256').update(text).digest('hex');
+    const config = JSON.stringify({ rootfs: { type: 'layers', diff_ids: [] } });
+    const manifest = JSON.stringify({ schemaVersion: 2, config: { digest: `sha256:${hex(config)}`, size: config.length }, layers: [] });
+    const annotations = { 'io.containerd.image.name': 'docker.io/lab/victim:latest', 'org.opencontainers.image.ref.name': 'latest', keep: 'me' };
+    const index = JSON.stringify({ schemaVersion: 2, manifests: [{ digest: `sha256:${hex(manifest)}`, size: manifest.length, annotations }] });
+    const blobs = { [`blobs/sha256/${hex(config)}`]: config, [`blobs/sha256/${hex(manifest)}`]: manifest };
+    const input = await tarOf({ 'index.json': index, 'oci-layout': '{"imageLayoutVersion":"1.0.0"}', ...blobs }, 'gnu');
     const { guard: archive, output } = guard(input, 512);
     archive.release();
     const out = (await output).toString('latin1');
