@@ -26,6 +26,8 @@ export {
   isIndexDescriptor,
   layoutJson,
   LayoutError,
+  ociIndexBytes,
+  ociManifestBytes,
   savedImages,
   type Descriptor,
   type ImageManifest,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { ArchiveFormat, ImageDetails, ImageLocation, Logger } from '../../src/plugin-api.ts';
-import { isIndexDescriptor, machinePlatform, platformText } from '../../src/plugin-api.ts';
+import { isIndexDescriptor, machinePlatform, ociIndexBytes, platformText } from '../../src/plugin-api.ts';
 import { archiveErrors } from './archive-errors.ts';
 import { chooseSavedImage, parseSavedImages, savedName, type NamedSavedImage } from './docker-save.ts';
 import { folderFiles, isFile, tarFiles, type LayoutFiles } from './layout-files.ts';
@@ -187,7 +187,4 @@ async function detailsOf(files: LayoutFiles, plan: ExportPlan, config: ImageConf
 }
 
 /** An index.json listing one manifest (or none). */
-export function indexOf(descriptor?: Descriptor): Buffer {
-  const manifests = descriptor ? [Object.fromEntries(Object.entries(descriptor).filter(([, value]) => value !== undefined))] : [];
-  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.index, manifests }));
-}
+export const indexOf = (descriptor?: Descriptor): Buffer => ociIndexBytes(descriptor ? [descriptor] : []);

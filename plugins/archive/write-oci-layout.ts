@@ -4,12 +4,12 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { readTarEntries, TarWriter } from '../../src/plugin-api.ts';
+import { ociManifestBytes, readTarEntries, TarWriter } from '../../src/plugin-api.ts';
 import { archiveErrors } from './archive-errors.ts';
 import { indexOf } from './archive-image.ts';
-import { parseSavedImages } from './docker-save.ts';
+import { parseSavedImages, type NamedSavedImage } from './docker-save.ts';
 import { bodyOf, isFile, tarError } from './layout-files.ts';
-import { LAYOUT_FILE, MEDIA, parseIndex, parseJson, parseManifest, REF_NAME, type Descriptor } from './oci-layout.ts';
+import { LAYOUT_FILE, MEDIA, parseIndex, parseJson, REF_NAME, type Descriptor } from './oci-layout.ts';
 
 /** Top-level files up to this size are metadata (manifest.json, index.json, `<id>.json` configs). */
 const METADATA = 16 * 1024 * 1024;
@@ -90,7 +90,7 @@ async function ownManifest(entries: Descriptor[], blobs: string, config: string,
 }
 
 /** The legacy layout: config and layers as blobs, and an OCI manifest for them. */
-async function legacyManifest(image: ReturnType<typeof parseSavedImages>[number], metadata: Map<string, Buffer>, layers: Map<string, { digest: string; size: number }>, blobs: string, input: string): Promise<Descriptor> {
+async function legacyManifest(image: NamedSavedImage, metadata: Map<string, Buffer>, layers: Map<string, { digest: string; size: number }>, blobs: string, input: string): Promise<Descriptor> {
   const config = metadata.get(image.config);
   if (!config) throw archiveErrors.blobMissing(input, `the image config ${image.config}`);
   const digest = createHash('sha256').update(config).digest('hex');
@@ -103,17 +103,9 @@ async function legacyManifest(image: ReturnType<typeof parseSavedImages>[number]
     return { mediaType: MEDIA.layer, digest: `sha256:${layer.digest}`, size: layer.size };
   });
   await writeFile(path.join(blobs, digest), config);
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA.manifest,
-      config: { mediaType: MEDIA.config, digest: image.digest, size: config.length },
-      layers: layerDescriptors,
-    }),
-  );
+  const manifest = ociManifestBytes({ digest: image.digest, size: config.length }, layerDescriptors);
   const manifestDigest = createHash('sha256').update(manifest).digest('hex');
   await writeFile(path.join(blobs, manifestDigest), manifest);
-  parseManifest(manifest, input, 'the manifest written');
   return { mediaType: MEDIA.manifest, digest: `sha256:${manifestDigest}`, size: manifest.length };
 }
 

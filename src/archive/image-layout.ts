@@ -109,6 +109,24 @@ export function digestNamedBy(path: string): string | undefined {
   return hex ? `sha256:${hex}` : undefined;
 }
 
+/** An OCI image manifest's bytes, for a config and layers (as donodo writes them, so their digest is stable). */
+export function ociManifestBytes(config: { digest: string; size: number }, layers: readonly Descriptor[]): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MEDIA.manifest,
+      config: { mediaType: OCI_MEDIA.config, digest: config.digest, size: config.size },
+      layers: layers.map(({ mediaType, digest, size }) => ({ mediaType, digest, size })),
+    }),
+  );
+}
+
+/** An OCI `index.json`'s bytes, listing these manifests (their unset fields left out). */
+export function ociIndexBytes(manifests: readonly Descriptor[]): Buffer {
+  const entries = manifests.map((descriptor) => Object.fromEntries(Object.entries(descriptor).filter(([, value]) => value !== undefined)));
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MEDIA.index, manifests: entries }));
+}
+
 function descriptorOf(value: unknown, where: string): Descriptor {
   const entry = value as Partial<Descriptor> | null;
   if (!entry || typeof entry !== 'object' || typeof entry.digest !== 'string' || typeof entry.size !== 'number' || !Number.isSafeInteger(entry.size) || entry.size < 0) {

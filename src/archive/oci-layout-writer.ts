@@ -17,11 +17,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readTarEntries, type TarEntry } from './tar-entries.ts';
 import { BLOCK, formatHeader, isZeroBlock, MAX_USTAR_SIZE, paddingOf } from './tar-header.ts';
-import { blobPathOf, imageManifest, indexEntries, isIndexDescriptor, layoutJson, LayoutError, savedImages, type Descriptor, type ImageManifest } from './image-layout.ts';
+import { blobPathOf, imageManifest, indexEntries, isIndexDescriptor, layoutJson, LayoutError, ociIndexBytes, ociManifestBytes, savedImages, type Descriptor, type ImageManifest } from './image-layout.ts';
 import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './oci-vocabulary.ts';
 import { TarFormatError } from './tar-parser.ts';
 
-const { manifest: OCI_MANIFEST, index: OCI_INDEX, config: OCI_CONFIG, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
+const { manifest: OCI_MANIFEST, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
 
 /** The export is not an image tar this writer can lay out (damaged, no manifest, several images…). */
 export class ExportLayoutError extends Error {}
@@ -120,30 +120,22 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
   const kept = image.manifest && image.manifest.mediaType !== DOCKER_MANIFEST && layers.every((layer) => !layer.compressed) ? image.manifest.bytes : undefined;
   const manifest =
     kept ??
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: OCI_MANIFEST,
-        config: { mediaType: OCI_CONFIG, digest: configDigest, size: image.config.length },
-        layers: layers.map((layer) => ({ mediaType: layer.mediaType ?? options.layerMediaType, digest: `sha256:${layer.digest}`, size: layer.size })),
-      }),
+    ociManifestBytes(
+      { digest: configDigest, size: image.config.length },
+      layers.map((layer) => ({ mediaType: layer.mediaType ?? options.layerMediaType, digest: `sha256:${layer.digest}`, size: layer.size })),
     );
   const manifestDigest = `sha256:${sha256Hex(manifest)}`;
   await out.entry(blobName(manifestDigest), manifest);
   const reference = `${options.name}:${options.tag}`;
-  const index = {
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: [
-      {
-        mediaType: OCI_MANIFEST,
-        digest: manifestDigest,
-        size: manifest.length,
-        annotations: { [OCI_ANNOTATIONS.containerdName]: reference, [OCI_ANNOTATIONS.refName]: options.tag },
-      },
-    ],
-  };
-  await out.entry('index.json', Buffer.from(JSON.stringify(index)));
+  const index = ociIndexBytes([
+    {
+      mediaType: OCI_MANIFEST,
+      digest: manifestDigest,
+      size: manifest.length,
+      annotations: { [OCI_ANNOTATIONS.containerdName]: reference, [OCI_ANNOTATIONS.refName]: options.tag },
+    },
+  ]);
+  await out.entry('index.json', index);
   await out.entry('oci-layout', Buffer.from(OCI_LAYOUT_FILE));
   const legacy = [{ Config: blobName(configDigest), RepoTags: [reference], Layers: layers.map((layer) => blobName(layer.digest)) }];
   await out.entry('manifest.json', Buffer.from(JSON.stringify(legacy)));
