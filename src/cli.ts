@@ -3,11 +3,12 @@ import { CommanderError } from 'commander';
 import { askYesNo } from './cli/ask.ts';
 import { Interruption } from './cli/interruption.ts';
 import { asksForHelpOrVersion, buildProgram, configFlag, type Invocation } from './cli/program.ts';
+import { lockMergeCommand } from './cli/lock-command.ts';
 import { pushCommand } from './cli/push-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
-import { builtinPluginHost } from './container.ts';
+import { builtinPluginHost, lockFilePath } from './container.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
 import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
 import { tuneForStreaming } from './runtime/streaming-memory.ts';
@@ -60,6 +61,15 @@ async function main(argv: string[]): Promise<number> {
       ask: interactive ? (question, signal) => askYesNo(question, stderr, signal) : undefined,
       debug: invocation.global.debug ? (text) => err(`debug: ${text}\n`) : undefined,
     };
+    if (invocation.command === 'lock merge') {
+      try {
+        return await lockMergeCommand(invocation.args, lockFilePath(session.loaded, invocation.options.output as string | undefined), { out, err, json: Boolean(invocation.global.json) });
+      } catch (cause) {
+        output.debug?.(String((cause as Error)?.stack ?? cause));
+        printError(err, undefined, describeError(cause));
+        return 1;
+      }
+    }
     let services;
     try {
       services = await session.services(invocation.overrides);

@@ -53,12 +53,17 @@ export interface PushParts {
  * configuration; the locks are the user's whose environment `env` is.
  */
 export async function createPushParts(loaded: LoadedConfig, env: Record<string, string | undefined>, options: { lockFile?: string; useLock: boolean; dryRun: boolean }): Promise<PushParts> {
-  const lockPath = options.lockFile ? path.resolve(options.lockFile) : path.resolve(loaded.baseDir, loaded.config.lockFile ?? 'donodo.lock.json');
+  const lockPath = lockFilePath(loaded, options.lockFile);
   return {
     loader: new TemplateLoader(),
     lock: options.useLock && !options.dryRun ? await LockFile.open(lockPath) : undefined,
     locks: options.dryRun ? undefined : VersionLocks.forUser(env),
   };
+}
+
+/** The project's lock file: `flag` (relative to the working directory), else the configuration's `lockFile`, else `donodo.lock.json` beside the configuration. */
+export function lockFilePath(loaded: LoadedConfig, flag?: string): string {
+  return flag ? path.resolve(flag) : path.resolve(loaded.baseDir, loaded.config.lockFile ?? 'donodo.lock.json');
 }
 
 /** The built-in plugins only: what `--help` and `--version` describe, with no configuration read and no module loaded. */

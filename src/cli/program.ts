@@ -4,10 +4,11 @@ import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
 import type { PluginHost } from '../plugins/plugin-host.ts';
 import { KINDS } from '../plugins/plugin-kinds.ts';
+import { parseShard } from './shard.ts';
 
 /** What the command line asked for, once parsed. */
 export interface Invocation {
-  command: 'push' | 'pull';
+  command: 'push' | 'pull' | 'lock merge';
   args: string[];
   global: { config?: string; storage?: string; json?: boolean; debug?: boolean; trustConfigUrl?: boolean };
   options: Record<string, unknown>;
@@ -32,6 +33,11 @@ Examples:
   $ donodo pull 7 --storage dir --dir ./archive
   $ donodo pull 10.5281/zenodo.123 podman:         into Podman
   $ donodo pull 10.5281/zenodo.123 docker-archive:image.tar   into a file docker load / podman load read, no engine needed`;
+
+const EXAMPLES_LOCK_MERGE = `
+Examples:
+  $ donodo lock merge shard-1/donodo.lock.json shard-2/donodo.lock.json            into ./donodo.lock.json
+  $ donodo lock merge locks/*.json -o donodo.lock.json --json`;
 
 /**
  * The command-line interface. Plugins contribute flags (`--dir`, `--sandbox`, …); a flag applies
@@ -68,6 +74,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--concurrency <n>', 'image names worked on at once (tags of one name go in order)', (v) => positiveInt(v, '--concurrency'))
     .option('--lock-file <path>', 'lock file recording what was archived (default: donodo.lock.json beside the configuration)')
     .option('--no-lock', 'neither read nor write a lock file')
+    .option('--shard <k/n>', 'push only this job\'s share of the images: job K of N (e.g. 2/3); all tags of a name go to the same job', parseShard)
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
@@ -78,6 +85,19 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
     .addHelpText('after', EXAMPLES_PULL);
+
+  program
+    .command('lock')
+    .description('work on lock files (donodo.lock.json)')
+    .command('merge')
+    .description('merge the lock files of several jobs of one batch (push --shard K/N) into one; contradictions are refused')
+    .argument('<lock-file...>', 'the lock files to merge')
+    .option('-o, --output <file>', "where to write the merged file, its own entries included (default: the project's lock file, donodo.lock.json beside the configuration)")
+    .addHelpText('after', EXAMPLES_LOCK_MERGE)
+    .action((files: string[], options: Record<string, unknown>) => {
+      const global = program.opts() as Invocation['global'];
+      onInvoke({ command: 'lock merge', args: files, global, options, overrides: {} });
+    });
 
   for (const command of [push, pull]) {
     for (const flag of pluginFlags) command.addOption(flag.option);

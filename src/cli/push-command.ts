@@ -8,6 +8,7 @@ import { push, type Session } from '../run.ts';
 import type { Services } from '../services.ts';
 import { configuredImages } from './expand-images.ts';
 import type { Invocation } from './program.ts';
+import { selectShard, type Shard } from './shard.ts';
 import { printError, printJson, printPush, printSummary } from './report.ts';
 
 type Write = (text: string) => void;
@@ -16,9 +17,16 @@ type Write = (text: string) => void;
 export async function pushCommand(session: Session, services: Services, invocation: Invocation, io: { out: Write; err: Write; output: RunnerOutput; interactive: boolean; signal?: AbortSignal }): Promise<number> {
   const { options, global } = invocation;
   const { config, file } = session.loaded;
-  const references = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
-  if (references.length === 0) {
+  const given = [...(options.all ? configuredImages(config, file) : []), ...invocation.args];
+  if (given.length === 0) {
     throw errors.noImages();
+  }
+  const shard = options.shard as Shard | undefined;
+  const references = shard ? selectShard(given, shard) : given;
+  if (shard) {
+    const share = references.length ? `${references.length} of the ${given.length} images: ${references.join(', ')}` : `none of the ${given.length} images; nothing to do`;
+    io.err(`donodo: shard ${shard.index}/${shard.count} takes ${share}\n`);
+    if (references.length === 0) return 0;
   }
   const { loader, lock, locks } = await session.pushParts({ lockFile: options.lockFile as string | undefined, useLock: options.lock !== false, dryRun: Boolean(options.dryRun) });
   const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');

@@ -254,6 +254,15 @@ export const errors = {
     new DonodoError('LOCK_FILE_INVALID', `The lock file ${path} is not a donodo lock file (lockfileVersion 1).`, {
       hint: 'Name another file with --lock-file, or delete this one.',
     }),
+  lockMergeInputMissing: (path: string) =>
+    new DonodoError('LOCK_FILE_NOT_FOUND', `The lock file ${path} does not exist; nothing was merged.`, {
+      hint: 'Name the lock files the jobs wrote (e.g. the artifacts a matrix job uploaded), each one a path.',
+    }),
+  lockMergeContradiction: (details: string[]) =>
+    new DonodoError('LOCK_MERGE_CONTRADICTION', `The lock files contradict each other in ${details.length} place${details.length === 1 ? '' : 's'}; nothing was merged.`, {
+      hint: 'Each entry names what a push archived; two that differ cannot both be true. Look the records up (their web pages), remove the wrong entry from its file, and merge again.',
+      details,
+    }),
   noImages: () =>
     new DonodoError('NO_IMAGES', 'Name at least one image to push (NAME:TAG), or use --all.', { hint: 'Example: donodo push my/image:1.2' }),
   noImagesConfigured: (file: string | undefined) =>

@@ -17,7 +17,7 @@ export interface LockEntry {
   updated: string;
 }
 
-interface LockData {
+export interface LockData {
   /** Format version of this file. */
   lockfileVersion: 1;
   /** Storage location (Zenodo API base, archive folder) → image NAME:TAG → entry. */
@@ -25,7 +25,7 @@ interface LockData {
 }
 
 /** One change to the file's data, applied to what is on disk when it is written. */
-type Change = (data: LockData) => void;
+export type Change = (data: LockData) => void;
 
 /**
  * `donodo.lock.json`: what was archived where. Each change is written at once, and several donodo
@@ -47,7 +47,7 @@ export class LockFile {
   }
 
   static async open(path: string): Promise<LockFile> {
-    return new LockFile(path, (await readData(path)) ?? emptyData());
+    return new LockFile(path, (await readLockData(path)) ?? emptyData());
   }
 
   /** Whether this run wrote the file at least once. */
@@ -85,6 +85,14 @@ export class LockFile {
       images.push([image, stamped]);
       data.storages[location] = Object.fromEntries(images.sort(([a], [b]) => a.localeCompare(b)));
     };
+    return this.apply(change);
+  }
+
+  /**
+   * Apply a change to the data and write the file; the change is applied again to what is on disk
+   * when the write takes its turn (another process may have written meanwhile), and may throw.
+   */
+  apply(change: Change): Promise<void> {
     change(this.#data);
     this.#pending.push(change);
     this.#writing = this.#writing.then(() => this.#write(change));
@@ -101,7 +109,7 @@ export class LockFile {
     if (!attempt.acquired) throw errors.lockFileBusy(this.path, attempt.holder);
     const temp = `${this.path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const data = (await readData(this.path)) ?? emptyData();
+      const data = (await readLockData(this.path)) ?? emptyData();
       change(data);
       const handle = await open(temp, 'wx');
       try {
@@ -130,7 +138,7 @@ function emptyData(): LockData {
 }
 
 /** The file's data, or undefined when there is no file. */
-async function readData(path: string): Promise<LockData | undefined> {
+export async function readLockData(path: string): Promise<LockData | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
