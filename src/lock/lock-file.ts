@@ -11,6 +11,8 @@ export interface LockEntry {
   doi?: string;
   conceptDoi?: string;
   doiUrl?: string;
+  /** The record's (or draft's) web page. */
+  webUrl?: string;
   imageId: string;
   published: boolean;
   file?: { key: string; size: number; md5: string; sha256?: string };
