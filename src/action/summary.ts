@@ -3,8 +3,10 @@ import type { PushResult } from '../results.ts';
 /** The job summary of a push: a table of the images, each DOI as Zenodo's badge linking to it. */
 export function pushSummary(results: PushResult[], lockFile: string | undefined): string {
   const done = results.filter((r) => r.status === 'published' || r.status === 'unchanged').length;
+  const count = `${results.length} image${results.length === 1 ? '' : 's'}`;
+  const planned = results.every((r) => r.status === 'planned');
   const lines = [
-    `### donodo: ${done} of ${results.length} image${results.length === 1 ? '' : 's'} archived`,
+    planned ? `### donodo, dry run: what would be done for ${count}` : `### donodo: ${done} of ${count} archived`,
     '',
     '| Image | Status | Version | DOI | Concept DOI | Record |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -194,6 +194,22 @@ describe('the README workflow that archives every release tag', () => {
     expect(await stat(path.join(workspace, 'donodo.lock.json')).catch(() => undefined)).toBeUndefined();
   });
 
+  it('with dry-run and two templates (one per line), writes nothing and gives the plan and the metadata as it would be sent', async () => {
+    const workspace = path.join(work, 'dry');
+    await mkdir(workspace);
+    await writeFile(path.join(workspace, 'one.json'), JSON.stringify({ keywords: ['docker image', 'from-one'] }));
+    await writeFile(path.join(workspace, 'two.json'), JSON.stringify({ title: 'Tool {image.name}' }));
+    const image = `${NAME}:${TAG}`;
+    const writes = zenodo.requests.filter((r) => r.method !== 'GET').length;
+    const run = await runStep({ with: { images: image, 'dry-run': true, templates: 'one.json\ntwo.json', token: '${{ secrets.ZENODO_TOKEN }}' } }, workspace, contexts());
+    expect(run.code, run.stderr).toBe(0);
+    const [result] = JSON.parse(run.outputs.images!);
+    expect(result).toMatchObject({ image, status: 'planned', metadata: { title: `Tool ${NAME}`, keywords: ['docker image', 'from-one'] } });
+    expect(run.summary).toContain('### donodo, dry run: what would be done for 1 image');
+    expect(zenodo.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
+    expect(await stat(path.join(workspace, 'donodo.lock.json')).catch(() => undefined)).toBeUndefined();
+  });
+
   it('refuses an input that is not what it takes, naming it', async () => {
     const step = donodoSteps(job())[0]!;
     const run = await runStep({ ...step, with: { ...step.with, 'auto-publish': 'yes please' } }, path.join(work, 'release'), contexts());
