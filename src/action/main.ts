@@ -60,7 +60,9 @@ async function main(env: Record<string, string | undefined>): Promise<number> {
     images: scrub(JSON.stringify(results)),
     'lock-file': lockFile ?? '',
   });
+  const share = /^donodo: (shard \S+ takes none of the \d+ images); nothing to do$/m.exec(run.stderr)?.[1];
   if (results.length) await appendSummary(env.GITHUB_STEP_SUMMARY, scrub(pushSummary(results, lockFile)));
+  else if (share) await appendSummary(env.GITHUB_STEP_SUMMARY, `### donodo: nothing to archive\n\nThe ${share}.\n\n`);
 
   for (const r of results.filter((r) => r.status === 'failed')) {
     error(out, scrub([r.error?.message, r.error?.hint].filter(Boolean).join(' ')), `donodo: ${r.image} failed`);

@@ -258,7 +258,10 @@ describe('the README matrix workflow: shards, then a job that merges their lock 
       const run = await runStep(push!, workspace, { 'matrix.shard': String(shard), 'secrets.ZENODO_TOKEN': zenodo.token });
       expect(run.code, run.stderr + run.stdout).toBe(0);
       expectTokenMasked(run);
-      pushed.push(...JSON.parse(run.outputs.images!));
+      const share = JSON.parse(run.outputs.images!);
+      pushed.push(...share);
+      // A job whose share is empty succeeds and says so.
+      expect(run.summary).toContain(share.length ? `### donodo: ${share.length} of ${share.length} image` : `### donodo: nothing to archive\n\nThe shard ${shard}/${shards.length} takes none of the 4 images.`);
       // upload-artifact, then download-artifact with a pattern: locks/lock-K/donodo.lock.json.
       await mkdir(path.join(artifacts, `lock-${shard}`), { recursive: true });
       await copyFile(path.join(workspace, 'donodo.lock.json'), path.join(artifacts, `lock-${shard}`, 'donodo.lock.json'));

@@ -65,6 +65,18 @@ describe('push --all --shard K/N, then lock merge', () => {
     expect(a[0].conceptRecId).toBe(a[1].conceptRecId);
   });
 
+  it('succeeds with nothing to do in a job whose share is empty, and writes no lock file', async () => {
+    const used = new Set([A, B, C].map((name) => shardOf(name, 50)));
+    const empty = Array.from({ length: 50 }, (_, i) => i + 1).find((k) => !used.has(k))!;
+    const dir = path.join(work, 'empty-share');
+    await writeProject(dir, config);
+    const run = await runCli(['push', '--all', '--shard', `${empty}/50`, '--json'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`donodo: shard ${empty}/50 takes none of the 4 images; nothing to do`);
+    expect(await stat(path.join(dir, 'donodo.lock.json')).catch(() => undefined)).toBeUndefined();
+  });
+
   it('keeps each image in its shard when the list is reordered or grows', async () => {
     const other = path.join(work, 'reordered');
     await writeProject(other, [`${C}:2.0`, `donodo-test/shard${process.pid}-new:1.0`, `${B}:1.0`, { name: A, tags: ['1.1', '1.0'] }]);
