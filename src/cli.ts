@@ -2,15 +2,22 @@
 import { CommanderError } from 'commander';
 import { askYesNo } from './cli/ask.ts';
 import { Interruption } from './cli/interruption.ts';
-import { asksForHelpOrVersion, buildProgram, configFlag, type Invocation } from './cli/program.ts';
+import { citeCommand } from './cli/cite-command.ts';
+import type { CommandIo } from './cli/command-io.ts';
+import { initCommand } from './cli/init-command.ts';
+import { inspectCommand } from './cli/inspect-command.ts';
 import { lockMergeCommand } from './cli/lock-command.ts';
+import { asksForHelpOrVersion, buildProgram, commandOf, configFlag, type Invocation, type RecordCommand } from './cli/program.ts';
 import { pushCommand } from './cli/push-command.ts';
+import { verifyCommand } from './cli/verify-command.ts';
+import { versionsCommand } from './cli/versions-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
 import { builtinPluginHost, lockFilePath } from './container.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
 import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
+import type { Services } from './services.ts';
 import { tuneForStreaming } from './runtime/streaming-memory.ts';
 
 /**
@@ -22,6 +29,14 @@ const masker = new SecretMasker();
 tuneForStreaming();
 const interruption = new Interruption((text) => void process.stderr.write(text));
 
+/** The commands on archived records: read-only, each in its own file. */
+const RECORD_COMMANDS: Record<RecordCommand, (session: Session, services: Services, invocation: Invocation, io: CommandIo) => Promise<number>> = {
+  versions: (_session, services, invocation, io) => versionsCommand(services, invocation, io),
+  inspect: (_session, services, invocation, io) => inspectCommand(services, invocation, io),
+  verify: verifyCommand,
+  cite: (_session, services, invocation, io) => citeCommand(services, invocation, io),
+};
+
 async function main(argv: string[]): Promise<number> {
   const stdout = masker.guard(process.stdout);
   const stderr = masker.guard(process.stderr);
@@ -31,6 +46,17 @@ async function main(argv: string[]): Promise<number> {
   // donodo.config.json above the working directory (a cloned repository's) may name plugin code,
   // and asking for help must not run it. The built-in plugins' flags still show.
   if (asksForHelpOrVersion(argv)) return runProgram(builtinPluginHost(), argv, async () => 0);
+  // init writes a configuration, so it reads none (one above may be broken, or the very file it refuses to overwrite).
+  if (commandOf(argv) === 'init') {
+    return runProgram(builtinPluginHost(), argv, async (invocation) => {
+      try {
+        return await initCommand(invocation, { out });
+      } catch (cause) {
+        printError(err, undefined, describeError(cause));
+        return 1;
+      }
+    });
+  }
   const wantsJson = argv.includes('--json');
   const debugOn = argv.includes('--debug');
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY && !wantsJson);
@@ -78,9 +104,11 @@ async function main(argv: string[]): Promise<number> {
       printError(err, undefined, describeError(cause));
       return 1;
     }
-    if (invocation.command === 'push') {
+    const record = RECORD_COMMANDS[invocation.command as RecordCommand];
+    if (invocation.command === 'push' || record) {
       try {
-        return await pushCommand(session, services, invocation, { out, err, output, interactive, signal: interruption.signal });
+        const io = { out, err, output, interactive, signal: interruption.signal };
+        return await (record ?? pushCommand)(session, services, invocation, io);
       } catch (cause) {
         output.debug?.(String((cause as Error)?.stack ?? cause));
         printError(err, undefined, describeError(cause));

@@ -17,6 +17,7 @@ import type { PullContext } from './steps/pull/pull-context.ts';
 import { resolveRecord } from './steps/pull/resolve-record.ts';
 import { tagImage } from './steps/pull/tag-image.ts';
 import { verifyImage } from './steps/pull/verify-image.ts';
+import { checkArchive } from './steps/verify/check-archive.ts';
 
 /**
  * push: everything a user can get wrong is checked (resolve, render) and what exists is found
@@ -46,3 +47,6 @@ export const planPipeline: readonly Step<PushContext>[] = [resolveImage, renderM
  * then tag it (or rename the file into place). A failure anywhere undoes it all (run.ts).
  */
 export const pullPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, openDestination, loadImage, verifyImage, tagImage, commitArchive];
+
+/** verify: the pull's reading and checking of the archive, without a destination (nothing loaded, nothing written). */
+export const verifyPipeline: readonly Step<PullContext>[] = [resolveRecord, locateFile, checkArchive, verifyImage];

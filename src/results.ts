@@ -57,6 +57,28 @@ export interface PullResult {
   error?: PushResult['error'];
 }
 
+/** What `verify` reports per record (`--json` prints this object). */
+export interface VerifyResult {
+  reference: string;
+  /** verified: every check passed (or was skipped, said in `verified`); failed: the error says which did not. */
+  status: 'verified' | 'failed';
+  /** The image lock file entry the reference came from (verify --lock). */
+  image?: string;
+  recordId?: string;
+  doi?: string;
+  version?: string;
+  /** The image the archive's own bytes identify (its config digest). */
+  imageId?: string;
+  file?: ArchiveFile;
+  verified: PullContext['verified'];
+  error?: PushResult['error'];
+}
+
+export function verifyResult(context: PullContext): VerifyResult {
+  const { reference, recordId, doi, version, imageId, file, verified } = pullResult(context);
+  return { reference, status: 'verified', recordId, doi, version, imageId, file, verified };
+}
+
 export function pushResult(context: PushContext): PushResult {
   const record = context.record;
   return {

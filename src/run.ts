@@ -11,16 +11,16 @@ import { errors } from './errors/catalogue.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import { userAgent, version } from './package-info.ts';
 import { runPipeline, type RunnerOutput } from './pipeline/runner.ts';
-import { planPipeline, pullPipeline, pushPipeline } from './pipelines.ts';
+import { planPipeline, pullPipeline, pushPipeline, verifyPipeline } from './pipelines.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
-import { planResult, pullResult, pushResult, type PullResult, type PushResult } from './results.ts';
+import { planResult, pullResult, pushResult, verifyResult, type PullResult, type PushResult, type VerifyResult } from './results.ts';
 import type { Services } from './services.ts';
 import type { PullContext, PullOptions } from './steps/pull/pull-context.ts';
 import type { PushContext, PushOptions } from './steps/push/push-context.ts';
 import { resolvePushImage, statedRef, type ResolvedImage } from './steps/push/resolve-image.ts';
 import { sweepStaleSpools } from './steps/push/spool-file.ts';
 
-export type { PullResult, PushResult } from './results.ts';
+export type { PullResult, PushResult, VerifyResult } from './results.ts';
 export { sweepStaleSpools } from './steps/push/spool-file.ts';
 export type { Overrides } from './container.ts';
 
@@ -226,6 +226,22 @@ export async function pull(services: Services, reference: string, options: PullO
     await context.writer?.discard().catch((failure: unknown) => problems.push(`the partial archive could not be removed: ${(failure as Error)?.message ?? failure}`));
     const error = problems.length ? errors.rollbackIncomplete(asDonodoError(cause), problems) : cause;
     return { ...pullResult(context), status: 'failed', error: describeError(error) };
+  }
+}
+
+/**
+ * Check a record's archive as a pull would, with no engine and nothing written: download it, and
+ * check md5 and size against the record, every layer against its digest, and the image the
+ * archive's bytes identify against the record's `docker-id`.
+ */
+export async function verify(services: Services, reference: string, options: { tag?: string; output: RunnerOutput; signal?: AbortSignal }): Promise<VerifyResult> {
+  const context: PullContext = { reference, options: { tag: options.tag }, verified: {} };
+  try {
+    await runPipeline(verifyPipeline, context, services, options.output, { signal: options.signal });
+    return verifyResult(context);
+  } catch (cause) {
+    options.output.debug?.(traceOf(cause));
+    return { ...verifyResult(context), status: 'failed', error: describeError(cause) };
   }
 }
 

@@ -11,6 +11,7 @@ import {
   MeasuringStream,
   type ArchiveFile,
   type ArchivedRecord,
+  type ConceptVersions,
   type DepositionMetadata,
   type Draft,
   type DraftOptions,
@@ -193,6 +194,18 @@ export class DirStorage implements StorageBackend {
       });
     }
     return toArchived(latest, this.location);
+  }
+
+  async versions(reference: string): Promise<ConceptVersions> {
+    const record = await this.resolve(reference, {});
+    const versions = (await this.#all())
+      .filter((r) => r.submitted && r.conceptrecid === record.conceptRecId)
+      .sort((a, b) => b.id - a.id)
+      .map((r) => toArchived(r, this.location));
+    const id = /^(?:dir:)?(\d+)$/.exec(reference.trim())?.[1];
+    // A concept id, or an image name without a tag, names the concept; a record id or NAME:TAG a version.
+    const namesConcept = id ? id !== record.recordId : !(reference.lastIndexOf(':') > reference.lastIndexOf('/'));
+    return { conceptRecId: record.conceptRecId, namesConcept, versions, latest: versions[0]?.recordId };
   }
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {

@@ -9,6 +9,7 @@ import {
   notesWithIdentity,
   type ArchiveFile,
   type ArchivedRecord,
+  type ConceptVersions,
   type DepositionMetadata,
   type Draft,
   type DraftOptions,
@@ -19,6 +20,7 @@ import {
   type UploadSource,
   type VersionRequest,
 } from '../../src/plugin-api.ts';
+import { conceptVersions } from './concept-versions.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
 import { fromDeposition, fromRecord, md5Of, recordFiles } from './records.ts';
 import type { ZenodoHttp } from './zenodo-http.ts';
@@ -210,6 +212,21 @@ export class ZenodoStorage implements StorageBackend {
     if (options.tag && record.metadata?.version !== options.tag) record = await this.#versionWithTag(record, options.tag, reference);
     this.#fileLinks.set(String(record.id), new Map(recordFiles(record).filter((f) => f.link).map((f) => [f.key, f.link!])));
     return fromRecord(record);
+  }
+
+  async versions(reference: string): Promise<ConceptVersions> {
+    const record = await this.resolve(reference, {});
+    const target = parsePullReference(reference, this.#http.endpoint);
+    const named = target.kind === 'id' ? target.id : (zenodoIdOf(target.doi) ?? target.doi);
+    const latest = await this.#latest(record.conceptRecId);
+    const versions = (await conceptVersions(this.#http, record.recordId, latest)).map(fromRecord);
+    return {
+      conceptRecId: record.conceptRecId,
+      conceptDoi: record.conceptDoi,
+      namesConcept: named !== record.recordId && named !== record.doi,
+      versions,
+      latest: latest ? String(latest.id) : versions[0]?.recordId,
+    };
   }
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {

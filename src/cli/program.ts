@@ -8,12 +8,43 @@ import { parseShard } from './shard.ts';
 
 /** What the command line asked for, once parsed. */
 export interface Invocation {
-  command: 'push' | 'pull' | 'lock merge';
+  command: 'push' | 'pull' | 'lock merge' | RecordCommand | 'init';
   args: string[];
   global: { config?: string; storage?: string; json?: boolean; debug?: boolean; trustConfigUrl?: boolean };
   options: Record<string, unknown>;
   overrides: Overrides;
 }
+
+/** The commands on archived records, each in its own file (src/cli/<name>-command.ts). */
+export type RecordCommand = 'versions' | 'inspect' | 'verify' | 'cite';
+
+const REFERENCE = 'a DOI, DOI link, record link, record id, or concept DOI (dir storage: a record id, a concept id, or NAME[:TAG])';
+
+const EXAMPLES_RECORDS = {
+  versions: `
+Examples:
+  $ donodo versions 10.5281/zenodo.122             every version of the concept (any of its DOIs works)
+  $ donodo versions my/image --storage dir --dir ./archive --json`,
+  inspect: `
+Examples:
+  $ donodo inspect 10.5281/zenodo.123              metadata, files, image id, platform, the restore command
+  $ donodo inspect 10.5281/zenodo.122 --tag 1.2 --json`,
+  verify: `
+Examples:
+  $ donodo verify 10.5281/zenodo.123 10.5281/zenodo.124
+  $ donodo verify --lock                           every published entry of donodo.lock.json, e.g. weekly in CI
+  $ donodo verify my/image:1.2 --storage dir --dir ./archive --json`,
+  cite: `
+Examples:
+  $ donodo cite 10.5281/zenodo.123                 APA, of this version
+  $ donodo cite 10.5281/zenodo.122 --format bibtex the concept DOI: all versions
+  $ donodo cite 10.5281/zenodo.123 --format cff > CITATION.cff
+  $ donodo cite 10.5281/zenodo.122 --badge         a Markdown DOI badge for a README`,
+  init: `
+Examples:
+  $ donodo init --image my/tool:1.0 --image my/tool:1.1
+  $ donodo init --image my/tool:1.0 --storage dir --dir ./archive`,
+};
 
 const EXAMPLES_PUSH = `
 Examples:
@@ -99,7 +130,40 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
       onInvoke({ command: 'lock merge', args: files, global, options, overrides: {} });
     });
 
-  for (const command of [push, pull]) {
+  const versions = program
+    .command('versions')
+    .description('list every published version of a concept: tag, DOI, date, image id, size, platform; the latest marked')
+    .argument('<reference>', `${REFERENCE}; any version names its concept`)
+    .addHelpText('after', EXAMPLES_RECORDS.versions);
+  const inspect = program
+    .command('inspect')
+    .description('show what a record holds: metadata, files, image identity, platform, and the command that restores it (nothing is downloaded)')
+    .argument('<reference>', REFERENCE)
+    .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .addHelpText('after', EXAMPLES_RECORDS.inspect);
+  const verify = program
+    .command('verify')
+    .description('download archives and check them against their records (md5 and size, layer digests, image id), with no container engine; exit 1 on any mismatch')
+    .argument('[reference...]', REFERENCE)
+    .option('--lock', 'check every published entry of the lock file recorded for this storage')
+    .option('--lock-file <path>', 'the lock file for --lock (default: donodo.lock.json beside the configuration)')
+    .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .addHelpText('after', EXAMPLES_RECORDS.verify);
+  const cite = program
+    .command('cite')
+    .description('print a citation of a version, or of the concept when the reference is a concept DOI or id, from the record\'s metadata')
+    .argument('<reference>', REFERENCE)
+    .addOption(new Option('--format <format>', 'citation format').choices(['apa', 'bibtex', 'csl-json', 'cff']).default('apa'))
+    .option('--badge', 'print a Markdown DOI badge instead')
+    .option('--tag <tag>', 'with a concept reference: cite its version with this tag')
+    .addHelpText('after', EXAMPLES_RECORDS.cite);
+  const init = program
+    .command('init')
+    .description('write a starting donodo.config.json in the working directory (or --config FILE); never overwrites one')
+    .option('-i, --image <name:tag>', 'an image for "images" (what push --all archives); repeat it for more', (value: string, list: string[] = []) => [...list, value])
+    .addHelpText('after', EXAMPLES_RECORDS.init);
+
+  for (const command of [push, pull, versions, inspect, verify, cite, init]) {
     for (const flag of pluginFlags) command.addOption(flag.option);
     command.action((...received: unknown[]) => {
       const cmd = received[received.length - 1] as Command;
@@ -149,6 +213,17 @@ export function asksForHelpOrVersion(argv: readonly string[]): boolean {
   const end = argv.indexOf('--');
   const args = end === -1 ? argv : argv.slice(0, end);
   return args[0] === 'help' || args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V');
+}
+
+/** The command a command line names (its first word that is not an option or an option's value). */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return argv[i + 1];
+    if (arg === '--config' || arg === '-c' || arg === '--storage') i += 1;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
 }
 
 /** The value of `--config`/`-c` in raw arguments, needed before the full parse (plugins add flags). */

@@ -1,4 +1,5 @@
 import { formatBytes } from '../output/format.ts';
+import { formatTable } from '../output/table.ts';
 import { cleanText } from '../output/terminal-text.ts';
 import type { PullResult, PushResult } from '../results.ts';
 
@@ -7,7 +8,7 @@ type Write = (text: string) => void;
 const clean = (write: Write): Write => (text) => write(cleanText(text, 10_000));
 
 /** One JSON object per line, per image: all that stdout carries with --json. */
-export function printJson(write: Write, result: PushResult | PullResult): void {
+export function printJson(write: Write, result: object): void {
   write(JSON.stringify(result) + '\n');
 }
 
@@ -57,9 +58,8 @@ function planText(result: PushResult): string {
 export function printSummary(output: Write, results: PushResult[]): void {
   const write = clean(output);
   const rows = [['IMAGE', 'STATUS', 'RECORD', 'DOI'], ...results.map((r) => [r.image, r.status === 'planned' ? `would ${r.plan}` : r.status, r.recordId ?? '-', r.doi ?? '-'])];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   write('\n');
-  for (const row of rows) write(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd() + '\n');
+  write(formatTable(rows));
 }
 
 export function printPull(output: Write, result: PullResult): void {

@@ -107,6 +107,21 @@ export interface UploadSource {
   open(): Readable;
 }
 
+/** Every published version of one concept, as {@link StorageBackend.versions} finds them. */
+export interface ConceptVersions {
+  conceptRecId: string;
+  conceptDoi?: string;
+  /**
+   * Whether the reference named the concept itself (a concept DOI or id, an image name without tag)
+   * rather than one of its versions: a citation of such a reference cites the concept.
+   */
+  namesConcept: boolean;
+  /** Published versions, newest first. */
+  versions: ArchivedRecord[];
+  /** `recordId` of the concept's latest version. */
+  latest?: string;
+}
+
 /**
  * Where archives are kept. Built-ins: `dir` (a local folder) and `zenodo`.
  * Push calls `locate`, then `openDraft`, `upload`, `publish`; pull calls `resolve` and `download`.
@@ -145,6 +160,12 @@ export interface StorageBackend {
    * `tag` picks the version whose `metadata.version` is the tag, within the reference's concept.
    */
   resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord>;
+  /**
+   * Every published version of the concept a reference names (any reference `resolve` accepts),
+   * newest first. Read-only; like `resolve`, needs no credentials for public records. Optional for
+   * storages written before it existed (`donodo versions` and `cite` of a concept then say so); both built-ins have it.
+   */
+  versions?(reference: string): Promise<ConceptVersions>;
   /** Stream a file of a published record. */
   download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable>;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { ArchivedRecord } from '../contracts/storage-backend.ts';
 import type { LockOwner } from '../lock/exclusive-file.ts';
+import { shortId } from '../output/format.ts';
 import { cleanText } from '../output/terminal-text.ts';
 import { DonodoError } from './donodo-error.ts';
 
@@ -302,6 +303,34 @@ export const errors = {
       hint: 'Run the same command again to resume.',
     });
   },
+  storageLacks: (location: string, what: string) =>
+    new DonodoError('STORAGE_UNSUPPORTED', `The storage at ${cleanText(location)} cannot ${what}: its plugin does not offer it.`, {
+      hint: 'The built-in storages (zenodo, dir) can; ask the plugin\'s author to add the optional method of the StorageBackend contract.',
+    }),
+  noDoi: (record: string) =>
+    new DonodoError('RECORD_NO_DOI', `Record ${cleanText(record)} has no DOI, so it has no DOI badge.`, {
+      hint: 'Records of the dir storage have no DOI; push the image to Zenodo for one (donodo push NAME:TAG).',
+    }),
+  verifyNothing: () =>
+    new DonodoError('NO_REFERENCES', 'Name at least one record to verify (a DOI, a record id…), or use --lock.', {
+      hint: 'Examples: donodo verify 10.5281/zenodo.123; donodo verify --lock (every published entry of donodo.lock.json).',
+    }),
+  lockFileMissing: (file: string) =>
+    new DonodoError('LOCK_FILE_NOT_FOUND', `There is no lock file at ${file}.`, {
+      hint: 'verify --lock checks what a push recorded in donodo.lock.json (beside the configuration, or in the working directory); name another with --lock-file.',
+    }),
+  lockFileNothingHere: (file: string, location: string, others: string[]) =>
+    new DonodoError('LOCK_FILE_NO_ENTRIES', `The lock file ${file} records no published image at ${cleanText(location)}${others.length ? ` (it records images at ${cleanText(others.join(', '))})` : ''}.`, {
+      hint: others.length ? 'Choose that storage, e.g. --storage dir --dir PATH, or --zenodo-url URL, --sandbox.' : 'Push an image first (donodo push NAME:TAG -y).',
+    }),
+  lockEntryDiffers: (image: string, what: string, recorded: string, found: string) =>
+    new DonodoError('LOCK_MISMATCH', `${cleanText(image)}: the lock file records the ${what} ${cleanText(recorded)}, but the record holds ${cleanText(found)}.`, {
+      hint: 'The record is not the one this project archived. Check the lock file\'s entry and the record before relying on it.',
+    }),
+  initExists: (file: string) =>
+    new DonodoError('CONFIG_EXISTS', `${file} exists already; donodo init does not overwrite it.`, {
+      hint: 'Edit that file, or move it away and run donodo init again.',
+    }),
   unexpected: (cause: unknown) =>
     new DonodoError('UNEXPECTED', `Unexpected failure: ${messageOf(cause)}`, {
       hint: 'Run again with --debug for the full trace, and report it if it persists.',
@@ -314,9 +343,7 @@ export function messageOf(cause: unknown): string {
   return String(cause);
 }
 
-function short(id: string): string {
-  return id.replace(/^sha256:/, '').slice(0, 12);
-}
+const short = shortId;
 
 /**
  * Every code the core's own errors carry (stable: scripts read them from `--json`), as a type:

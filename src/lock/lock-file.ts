@@ -61,6 +61,11 @@ export class LockFile {
     return this.#data.storages[location]?.[image];
   }
 
+  /** Every entry, storage by storage: [location, image, entry]. */
+  entries(): Array<[string, string, LockEntry]> {
+    return Object.entries(this.#data.storages).flatMap(([location, images]) => Object.entries(images).map(([image, entry]) => [location, image, entry] as [string, string, LockEntry]));
+  }
+
   /** The concept an image name was archived under at this location, if any tag of it was. */
   conceptOf(location: string, name: string): string | undefined {
     return this.#entriesOf(location, name)[0]?.[1].conceptRecId;

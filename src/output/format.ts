@@ -13,3 +13,8 @@ export function formatBytes(bytes: number): string {
 export function formatDuration(ms: number): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }
+
+/** An image id as `docker images` shows it: the first 12 hex digits, without `sha256:`. */
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}

@@ -1,6 +1,9 @@
 import { createRequire } from 'node:module';
 
-const spdx = new Set((createRequire(import.meta.url)('spdx-license-ids') as string[]).map((id) => id.toLowerCase()));
+const spdxIds = createRequire(import.meta.url)('spdx-license-ids') as string[];
+const spdx = new Set(spdxIds.map((id) => id.toLowerCase()));
+/** Lower-case SPDX id → its canonical spelling. */
+const SPDX_CASE = new Map(spdxIds.map((id) => [id.toLowerCase(), id]));
 
 /**
  * License ids Zenodo takes besides SPDX ids: the legacy deposit API's aliases (cc-by → CC-BY-4.0,
@@ -16,6 +19,18 @@ const ZENODO_LICENSE_ALIASES = new Set([
 export function isZenodoLicense(value: string): boolean {
   const id = value.toLowerCase();
   return spdx.has(id) || ZENODO_LICENSE_ALIASES.has(id);
+}
+
+/** The legacy aliases that name one SPDX license (Zenodo maps them so). */
+const SPDX_OF_ALIAS: Record<string, string> = {
+  'cc-by': 'CC-BY-4.0', 'cc-by-sa': 'CC-BY-SA-4.0', 'cc-by-nd': 'CC-BY-ND-4.0', 'cc-by-nc': 'CC-BY-NC-4.0',
+  'cc-by-nc-sa': 'CC-BY-NC-SA-4.0', 'cc-by-nc-nd': 'CC-BY-NC-ND-4.0', 'cc-zero': 'CC0-1.0',
+};
+
+/** The SPDX id a license id of a record names (its canonical spelling), if it names one. */
+export function spdxLicense(value: string): string | undefined {
+  const id = value.toLowerCase();
+  return SPDX_CASE.get(id) ?? SPDX_OF_ALIAS[id];
 }
 
 /** An ORCID iD (optionally as https://orcid.org/ URL) whose check digit is right (ISO 7064 MOD 11-2). */
