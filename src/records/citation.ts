@@ -64,7 +64,8 @@ export function formatCitation(citation: Citable, format: CitationFormat): strin
     case 'bibtex':
       return bibtex(citation);
     case 'csl-json':
-      return JSON.stringify([cslJson(citation)], null, 2) + '\n';
+      // One line: it is read by tools (pandoc, Zotero), and stays one line in a shell pipeline.
+      return JSON.stringify([cslJson(citation)]) + '\n';
     case 'cff':
       return cff(citation);
     default:
