@@ -127,6 +127,16 @@ describe('commands on Zenodo records, without a token', () => {
     }
   });
 
+  it('verify checks records of the original donodo (a gzipped docker save), and says when a record has no docker-id', async () => {
+    const tar = await dockerSave(`${NAME}:1.0`);
+    const original = await publishRecord(zenodo, { title: `Docker image ${NAME}-orig`, version: '0.9', notes: donodoNotes({ id: id1, name: `${NAME}-orig:0.9` }), tar });
+    const unnamed = await publishRecord(zenodo, { title: `Docker image ${NAME}-bare`, version: '0.1', notes: 'made by hand', tar });
+    const result = await donodo(['verify', original.doi, unnamed.doi, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.json[0]).toMatchObject({ status: 'verified', imageId: id1, file: { key: 'image.tar.gz' }, verified: { md5: true, layers: true, imageId: true } });
+    expect(result.json[1]).toMatchObject({ status: 'verified', imageId: id1, verified: { md5: true, imageId: 'skipped: the record has no docker-id' } });
+  });
+
   it('verify detects a record whose docker-id is not the image its archive holds', async () => {
     // Published the original donodo's way, with the notes naming the other image.
     const forged = await publishRecord(zenodo, {
