@@ -147,7 +147,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .argument('[reference...]', REFERENCE)
     .option('--lock', 'check every published entry of the lock file recorded for this storage')
     .option('--lock-file <path>', 'the lock file for --lock (default: donodo.lock.json beside the configuration)')
-    .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
+    .option('--tag <tag>', 'with a concept reference named here: the version with this tag instead of the latest')
     .addHelpText('after', EXAMPLES_RECORDS.verify);
   const cite = program
     .command('cite')

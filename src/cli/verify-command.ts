@@ -35,7 +35,9 @@ export async function verifyCommand(session: Session, services: Services, invoca
     if (io.signal?.aborted) break;
     const label = target.image ?? target.reference;
     const output = { ...io.output, label: targets.length > 1 ? label : undefined };
-    let result = await verify(services, target.reference, { tag: options.tag as string | undefined, output, signal: io.signal });
+    // --tag picks a version of a concept named on the command line; a lock entry names its version itself.
+    const tag = target.entry ? undefined : (options.tag as string | undefined);
+    let result = await verify(services, target.reference, { tag, output, signal: io.signal });
     if (target.image) result.image = target.image;
     if (result.status === 'verified' && target.entry) result = againstLock(result, target.image!, target.entry);
     results.push(result);
