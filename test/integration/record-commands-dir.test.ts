@@ -102,6 +102,10 @@ describe('commands on the records of an archive folder', () => {
       [`${NAME}:1.1`, 'verified', id11],
     ]);
     expect(json.json[0].verified).toEqual({ md5: true, archive: true, layers: true, imageId: true });
+    // No container engine is asked: one that does not answer changes nothing.
+    const engineless = await runCli(['verify', '--lock', '--storage', 'dir', '--dir', archive], { cwd: project, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(engineless.code, engineless.stderr).toBe(0);
+    expect(engineless.stdout).toContain('2 verified.');
   });
 
   it('verify --lock without a lock file, or without references, says what to do', async () => {

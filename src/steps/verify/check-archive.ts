@@ -10,7 +10,7 @@ import type { PullContext } from '../pull/pull-context.ts';
  * stream going nowhere: no engine, no file. What the archive's bytes say the image is becomes the
  * image id, as for a pull into an archive file.
  */
-export const checkArchive: Step<PullContext> = {
+export const checkArchive: Step<PullContext, 'storage' | 'compressor'> = {
   ...loadImage,
   id: 'check',
   title: 'Download and check',
