@@ -125,7 +125,7 @@ describe('Zenodo limits', () => {
   it('refuses a file over 50 GB before sending a byte', async () => {
     const api = await serve((_req, res) => res.end('{}'));
     const storage = new ZenodoStorage(client(api.origin));
-    const draft = { action: 'created' as const, record: { recordId: '1', conceptRecId: '0', title: 't', published: false, metadata: {}, files: [] } };
+    const draft = { recordId: '1', conceptRecId: '0', title: 't', published: false, metadata: {}, files: [] };
     const source = { key: 'image.tar.gz', size: 50e9 + 1, md5: 'x', open: () => { throw new Error('must not be read'); } };
     await expect(storage.upload(draft, source, noProgress)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining("Zenodo's limit of 50 GB") });
     expect(api.seen).toEqual([]);
@@ -136,8 +136,7 @@ describe('Zenodo limits, before any draft exists', () => {
   it('refuses to make a draft for an archive over 50 GB', async () => {
     const api = await serve((_req, res) => res.end('{}'));
     const storage = new ZenodoStorage(client(api.origin));
-    const request = { name: 'a/b', tag: '1', identity: { config: 'sha256:x' }, title: 'Docker image a/b' };
-    await expect(storage.openDraft(request, { kind: 'new' }, {}, { size: 60e9 })).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
+    expect(() => storage.checkFile('image.tar', 60e9)).toThrow(expect.objectContaining({ code: 'FILE_TOO_LARGE' }));
     expect(api.seen).toEqual([]);
   });
 });
