@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
 import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
-import { serveLocal, type LocalServer } from '../../support/local-server.ts';
+import { localServers } from '../../support/local-server.ts';
 
 const TOKEN = 'secret-token-0123456789';
-const servers: LocalServer[] = [];
 const noProgress = { total() {}, advance() {}, note() {} };
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-/** A local HTTP server that records what it is sent. */
-async function serve(handler: Parameters<typeof serveLocal>[0]) {
-  const server = await serveLocal(handler);
-  servers.push(server);
-  return server;
-}
+/** Local HTTP servers that record what they are sent. */
+const serve = localServers();
 
 function client(origin: string, warnings: string[] = []) {
   return new ZenodoHttp(resolveEndpoint({ url: `${origin}/api` }, { ZENODO_TOKEN: TOKEN }), {
