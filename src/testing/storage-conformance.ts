@@ -176,6 +176,20 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       expect(await held(name)).toEqual({ concepts: 1, published: ['1.0', '1.1'], drafts: [] });
     });
 
+    it('answers nothing for what it does not hold: an unknown id, concept or title', async () => {
+      expect(await storage.read('999999999')).toBeUndefined();
+      expect(await storage.versions('999999999')).toEqual([]);
+      expect(await storage.findConcepts(`Docker image ${nameFor('never-pushed')}`)).toEqual([]);
+    });
+
+    it('refuses a push into a concept it does not hold (--conceptrecid), writing nothing', async () => {
+      const name = nameFor('unknown-concept');
+      const run = await push(`${name}:1.0`, ['-y', '--conceptrecid', '999999999']);
+      expect(run.code).toBe(1);
+      expect(run.json[0], run.stdout).toMatchObject({ status: 'failed', error: { code: 'CONCEPT_NOT_FOUND', step: 'locate' } });
+      expect(await held(name)).toEqual({ concepts: 0, published: [], drafts: [] });
+    });
+
     describe('resume after a kill', () => {
       it.each(target.kills?.firstVersion ?? KILLS_FIRST_VERSION)('of a first version, right after %s: the rerun publishes one version', async (operation) => {
         const name = nameFor(`kill-first-${operation.toLowerCase()}`);
