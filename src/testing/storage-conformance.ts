@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DonodoPlugin } from '../contracts/plugin.ts';
@@ -180,6 +182,22 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       expect(await storage.read('999999999')).toBeUndefined();
       expect(await storage.versions('999999999')).toEqual([]);
       expect(await storage.findConcepts(`Docker image ${nameFor('never-pushed')}`)).toEqual([]);
+    });
+
+    it('acts on a draft given without its handle (as rebuilt from a lock file): upload, list, delete', async () => {
+      const name = nameFor('no-handle');
+      const metadata = { title: `Docker image ${name}`, upload_type: 'other', description: 'conformance', creators: [{ name: 'donodo' }], version: '1.0' };
+      const draft = await storage.createDraft(metadata, { config: `sha256:${'0'.repeat(64)}`, name, tag: '1.0' });
+      const bare = { ...draft, handle: undefined };
+      const bytes = Buffer.from(`conformance ${name}\n`);
+      const md5 = createHash('md5').update(bytes).digest('hex');
+      const stored = await storage.upload(bare, { key: 'notes.txt', size: bytes.length, md5, open: () => Readable.from([bytes]) }, { total() {}, advance() {}, note() {} });
+      expect(stored).toEqual({ key: 'notes.txt', size: bytes.length, md5 });
+      const read = await storage.read(draft.recordId);
+      expect(read).toMatchObject({ published: false, version: '1.0', identity: { name, tag: '1.0' } });
+      expect(read!.files).toEqual([stored]);
+      await storage.deleteFile({ ...read!, handle: undefined }, stored);
+      expect((await storage.read(draft.recordId))!.files).toEqual([]);
     });
 
     it('refuses a push into a concept it does not hold (--conceptrecid), writing nothing', async () => {
