@@ -13,14 +13,11 @@ import {
   type ArchivedRecord,
   type ConceptVersions,
   type DepositionMetadata,
-  type Draft,
-  type DraftOptions,
-  type Located,
+  type ImageIdentity,
   type ProgressSink,
   type StorageBackend,
   type StorageErrorCode,
   type UploadSource,
-  type VersionRequest,
 } from '../../src/plugin-api.ts';
 import { checkArchiveFolder, damagedRecord, isPlainName, readPlainFile, requireRealFolder, streamPlainFile, symlinkRefused, tempBeside } from './archive-files.ts';
 import { identityOfStored, type StoredRecord, toArchived } from './stored-record.ts';
@@ -45,92 +42,80 @@ export class DirStorage implements StorageBackend {
     return checkArchiveFolder(this.location);
   }
 
-  async locate(request: VersionRequest): Promise<Located> {
-    const all = await this.#all();
-    // A folder has no index lag, but a known id still pins the concept (titles may change).
-    const known = request.knownRecordId ? all.find((r) => String(r.id) === request.knownRecordId) : undefined;
-    const hinted = [request.knownConceptRecId, known?.conceptrecid].find((id) => id && all.some((r) => r.conceptrecid === id));
-    const conceptRecId = request.conceptRecId ?? hinted;
-    const concept = all.filter((r) => (conceptRecId ? r.conceptrecid === conceptRecId : r.title === request.title));
-    if (request.conceptRecId && concept.length === 0) {
-      throw new DonodoError<StorageErrorCode>('CONCEPT_NOT_FOUND', `The archive ${this.location} has no concept ${request.conceptRecId}.`, {
-        hint: 'Check the concept id, or leave it out to let donodo find the concept by title.',
-      });
-    }
-    const sameTag = concept.filter((r) => r.metadata.version === request.tag);
-    const published = sameTag.find((r) => r.submitted);
-    if (published) return { kind: 'published', record: toArchived(published, this.location) };
-    // The concept's draft: this tag's, else another tag's (the core refuses to take that one over).
-    const draft = sameTag[0] ?? concept.find((r) => !r.submitted);
-    if (draft) return { kind: 'draft', record: toArchived(draft, this.location) };
-    const latest = concept.filter((r) => r.submitted).sort((a, b) => b.id - a.id)[0];
-    if (latest) return { kind: 'new-version', concept: toArchived(latest, this.location) };
-    return { kind: 'new' };
+  async findConcepts(title: string): Promise<string[]> {
+    const titled = (await this.#all()).filter((r) => r.title === title).sort((a, b) => b.id - a.id);
+    return [...new Set(titled.map((r) => r.conceptrecid))];
   }
 
-  async findPublished(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined> {
-    // The folder itself, read again: no index, so what another run published is there at once.
-    const all = await this.#all();
-    const current = draft && all.find((r) => String(r.id) === draft.recordId);
-    if (current?.submitted) return toArchived(current, this.location);
-    const concept = draft?.conceptRecId ?? request.conceptRecId;
-    const other = all.find(
-      (r) =>
-        r.submitted &&
-        r.metadata.version === request.tag &&
-        String(r.id) !== draft?.recordId &&
-        (r.conceptrecid === concept || (!request.conceptRecId && r.title === request.title)),
-    );
-    return other && toArchived(other, this.location);
+  async versions(conceptRecId: string): Promise<ArchivedRecord[]> {
+    // A folder has no index lag: what another run wrote is there at once.
+    const concept = (await this.#all()).filter((r) => r.conceptrecid === conceptRecId).sort((a, b) => b.id - a.id);
+    return concept.map((r) => toArchived(r, this.location));
   }
 
-  async openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
-    const { keep } = options;
-    let stored: StoredRecord;
-    let action: Draft['action'];
-    if (located.kind === 'draft') {
-      stored = await this.#read('drafts', located.record.recordId);
-      await options.adopt?.(toArchived(stored, this.location));
-      action = 'resumed';
-    } else if (located.kind === 'new-version') {
-      const previous = await this.#read('records', located.concept.recordId);
-      stored = this.#fresh(await this.#claimId(), previous.conceptrecid);
-      const folder = this.#dir('drafts', stored.id);
-      await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
-      // Like Zenodo, a new version inherits the previous files, except the image archive.
-      for (const file of previous.files.filter((f) => !isImageArchiveKey(f.key))) {
-        const from = path.join(this.#dir('records', previous.id), file.key);
-        if (!(await lstat(from)).isFile()) throw symlinkRefused(from);
-        await this.#fs(folder, 'link the previous version\'s files', () => link(from, path.join(folder, file.key)));
-        stored.files.push(file);
+  async read(recordId: string): Promise<ArchivedRecord | undefined> {
+    if (!/^\d+$/.test(recordId)) return undefined;
+    // Drafts first: publish renames a draft's folder into records/, so the other order could miss it in between.
+    for (const area of ['drafts', 'records'] as const) {
+      try {
+        return toArchived(await this.#read(area, recordId), this.location);
+      } catch (cause) {
+        if ((cause as { code?: string }).code !== 'ENOENT') throw asFileSystemError(cause, this.#dir(area, recordId), 'read the archive record');
       }
-      action = 'new-version';
-    } else if (located.kind === 'new') {
-      const concept = await this.#claimId();
-      stored = this.#fresh(await this.#claimId(), String(concept));
-      const folder = this.#dir('drafts', stored.id);
-      await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
-      action = 'created';
-    } else {
-      throw new DonodoError<StorageErrorCode>('DRAFT_PUBLISHED', `Version ${request.tag} of ${request.name} is already published.`, {
-        hint: 'A published version cannot change; push a new tag.',
-      });
     }
-    for (const file of stored.files.filter((f) => isImageArchiveKey(f.key) && !(keep && f.key === keep.key && f.checksum === `md5:${keep.md5}`))) {
-      // The key is a plain name (checked when record.json was read): this stays inside the draft folder.
-      await rm(path.join(this.#dir('drafts', stored.id), file.key), { force: true });
-      stored.files = stored.files.filter((f) => f !== file);
-    }
-    stored.metadata = { ...metadata };
-    stored.image = request.identity;
-    stored.title = typeof metadata.title === 'string' ? metadata.title : '';
-    await this.#write(stored);
-    return { record: toArchived(stored, this.location), action };
+    return undefined;
   }
 
-  async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
+  async createDraft(metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord> {
+    const concept = await this.#claimId();
+    const stored = this.#fresh(await this.#claimId(), String(concept));
+    const folder = this.#dir('drafts', stored.id);
+    await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
+    return this.#withMetadata(stored, metadata, identity);
+  }
+
+  async newVersion(latest: ArchivedRecord): Promise<ArchivedRecord> {
+    const previous = await this.#read('records', latest.recordId);
+    const stored = this.#fresh(await this.#claimId(), previous.conceptrecid);
+    const folder = this.#dir('drafts', stored.id);
+    await this.#fs(folder, 'create the draft folder', () => mkdir(folder, { recursive: true }));
+    // Like Zenodo, a new version inherits the previous files, except the image archive.
+    for (const file of previous.files.filter((f) => !isImageArchiveKey(f.key))) {
+      const from = path.join(this.#dir('records', previous.id), file.key);
+      if (!(await lstat(from)).isFile()) throw symlinkRefused(from);
+      await this.#fs(folder, "link the previous version's files", () => link(from, path.join(folder, file.key)));
+      stored.files.push(file);
+    }
+    stored.title = previous.title;
+    await this.#write(stored);
+    return toArchived(stored, this.location);
+  }
+
+  async writeMetadata(draft: ArchivedRecord, metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord> {
+    return this.#withMetadata(await this.#read('drafts', draft.recordId), metadata, identity);
+  }
+
+  async deleteFile(draft: ArchivedRecord, file: ArchiveFile): Promise<void> {
+    const stored = await this.#read('drafts', draft.recordId);
+    // The key is a plain name (checked when record.json was read): this stays inside the draft folder.
+    if (!stored.files.some((f) => f.key === file.key)) return;
+    await rm(path.join(this.#dir('drafts', stored.id), file.key), { force: true });
+    stored.files = stored.files.filter((f) => f.key !== file.key);
+    await this.#write(stored);
+  }
+
+  async #withMetadata(stored: StoredRecord, metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord> {
+    stored.metadata = { ...metadata };
+    stored.image = identity;
+    stored.title = typeof metadata.title === 'string' ? metadata.title : '';
+    stored.modified = new Date().toISOString();
+    await this.#write(stored);
+    return toArchived(stored, this.location);
+  }
+
+  async upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
     if (!isPlainName(source.key)) throw damagedRecord(source.key, 'the file to store has no plain file name');
-    const stored = await this.#read('drafts', draft.record.recordId);
+    const stored = await this.#read('drafts', draft.recordId);
     const folder = this.#dir('drafts', stored.id);
     const target = path.join(folder, source.key);
     const partial = tempBeside(target, 'partial');
@@ -152,8 +137,8 @@ export class DirStorage implements StorageBackend {
     return { key: source.key, size, md5 };
   }
 
-  async publish(draft: Draft): Promise<ArchivedRecord> {
-    const stored = await this.#read('drafts', draft.record.recordId);
+  async publish(draft: ArchivedRecord): Promise<ArchivedRecord> {
+    const stored = await this.#read('drafts', draft.recordId);
     if (!stored.files.length) {
       throw new DonodoError<StorageErrorCode>('PUBLISH_NO_FILES', `Draft ${stored.id} holds no file and cannot be published.`, { hint: 'Upload the image first.' });
     }
@@ -196,7 +181,7 @@ export class DirStorage implements StorageBackend {
     return toArchived(latest, this.location);
   }
 
-  async versions(reference: string): Promise<ConceptVersions> {
+  async versionsOf(reference: string): Promise<ConceptVersions> {
     const record = await this.resolve(reference, {});
     const versions = (await this.#all())
       .filter((r) => r.submitted && r.conceptrecid === record.conceptRecId)

@@ -4,6 +4,23 @@ import type { Deposition, ZenodoRecord } from './zenodo-json.ts';
 /** `md5:<hex>` or `<hex>` (Zenodo writes both) as lower-case hex. */
 export const md5Of = (checksum: string | undefined): string => (checksum ?? '').replace(/^md5:/i, '').toLowerCase();
 
+/**
+ * What the storage keeps in `ArchivedRecord.handle`: what Zenodo's answer linked to, so that acting
+ * on the record again needs no second read and no cache (list results have no bucket link).
+ */
+export interface ZenodoHandle {
+  bucket?: string;
+  /** File ids of a deposition by key (to delete them). */
+  fileIds?: Record<string, string>;
+  /** Download links of a record's files by key. */
+  fileLinks?: Record<string, string>;
+}
+
+export function handleOf(record: ArchivedRecord): ZenodoHandle {
+  const handle = record.handle;
+  return handle && typeof handle === 'object' ? (handle as ZenodoHandle) : {};
+}
+
 /** The fields depositions and records share, as donodo sees them. */
 function common(source: Deposition | ZenodoRecord): Omit<ArchivedRecord, 'published' | 'webUrl' | 'files'> {
   return {
@@ -27,6 +44,10 @@ export function fromDeposition(deposition: Deposition): ArchivedRecord {
     published: deposition.submitted === true,
     webUrl: deposition.links.html ?? deposition.links.record_html,
     files: (deposition.files ?? []).map((f) => ({ key: f.filename, size: f.filesize, md5: md5Of(f.checksum) })),
+    handle: {
+      ...(deposition.links.bucket ? { bucket: deposition.links.bucket } : {}),
+      fileIds: Object.fromEntries((deposition.files ?? []).map((f) => [f.filename, f.id])),
+    } satisfies ZenodoHandle,
   };
 }
 
@@ -37,6 +58,7 @@ export function fromRecord(record: ZenodoRecord): ArchivedRecord {
     published: true,
     webUrl: record.links.self_html ?? record.links.html,
     files: recordFiles(record).map(({ link: _link, ...file }) => file),
+    handle: { fileLinks: Object.fromEntries(recordFiles(record).flatMap((f) => (f.link ? [[f.key, f.link]] : []))) } satisfies ZenodoHandle,
   };
 }
 

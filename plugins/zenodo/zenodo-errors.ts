@@ -1,7 +1,6 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
-import { cleanText, DonodoError } from '../../src/plugin-api.ts';
+import { cleanText, DonodoError, UploadRefused } from '../../src/plugin-api.ts';
 import type { Endpoint } from './endpoint.ts';
-import { UploadRefused } from './http-put.ts';
 import type { ZenodoErrorBody } from './zenodo-json.ts';
 
 /** What Zenodo said, per field, in its error body (`errors[].messages`, or the older `message`). */

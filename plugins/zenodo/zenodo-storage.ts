@@ -3,26 +3,21 @@ import { HTTPError } from 'ky';
 import {
   cleanText,
   DonodoError,
-  isImageArchiveKey,
   MeasuringStream,
-  identityFromNotes,
   notesWithIdentity,
   type ArchiveFile,
   type ArchivedRecord,
   type ConceptVersions,
   type DepositionMetadata,
-  type Draft,
-  type DraftOptions,
-  type Located,
+  type ImageIdentity,
   type ProgressSink,
   type StorageBackend,
   type StorageErrorCode,
   type UploadSource,
-  type VersionRequest,
 } from '../../src/plugin-api.ts';
 import { conceptVersions } from './concept-versions.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
-import { fromDeposition, fromRecord, md5Of, recordFiles } from './records.ts';
+import { fromDeposition, fromRecord, handleOf, md5Of } from './records.ts';
 import type { ZenodoHttp } from './zenodo-http.ts';
 import type { Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
@@ -36,10 +31,6 @@ const PAGE_SIZE = 100;
  */
 export class ZenodoStorage implements StorageBackend {
   readonly #http: ZenodoHttp;
-  /** Bucket links of drafts (missing from list results, so kept from single reads). */
-  readonly #buckets = new Map<string, string>();
-  /** Download links of the files of resolved records. */
-  readonly #fileLinks = new Map<string, Map<string, string>>();
 
   readonly location: string;
 
@@ -56,137 +47,86 @@ export class ZenodoStorage implements StorageBackend {
    * named by id is read directly, and search only fills in what no id names.
    */
 
-  async locate(request: VersionRequest): Promise<Located> {
+  async check(): Promise<void> {
     this.#requireToken();
-    const known = request.knownRecordId ? await this.#knownDeposition(request.knownRecordId, request) : undefined;
-    if (known && !known.submitted) return { kind: 'draft', record: fromDeposition(known) };
-    if (known?.submitted && known.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(known) };
-    // Drafts earlier runs made for other tags: a concept's one pending draft, which search may not show yet.
-    const drafts: Deposition[] = [];
-    for (const id of request.knownDraftIds ?? []) {
-      const draft = await this.#knownDeposition(id, request);
-      if (draft && !draft.submitted) drafts.push(draft);
-    }
-    if (request.conceptRecId) {
-      const located = await this.#inConcept(request.conceptRecId, request, drafts);
-      if (located) return located;
-      throw new DonodoError<StorageErrorCode>('CONCEPT_NOT_FOUND', `None of your depositions on ${this.#http.endpoint.origin} belongs to concept ${request.conceptRecId}.`, {
-        hint: 'Check --conceptrecid (the concept record id, not a version id), and that the token belongs to the owner.',
-      });
-    }
-    // What earlier runs recorded comes first: search by title lags behind writes.
-    for (const hint of new Set([known?.conceptrecid, request.knownConceptRecId, ...drafts.map((d) => d.conceptrecid)])) {
-      const located = hint ? await this.#inConcept(String(hint), request, drafts) : undefined;
-      if (located) return located;
-    }
-    const byTitle = await this.#byTitle(request.title);
-    return (byTitle[0] && (await this.#inConcept(String(byTitle[0].conceptrecid), request, drafts))) || { kind: 'new' };
   }
 
-  async findPublished(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined> {
+  checkFile(key: string, size: number): void {
+    checkSize(key, size);
+  }
+
+  async findConcepts(title: string): Promise<string[]> {
     this.#requireToken();
-    if (draft) {
-      // Read directly: another run may have resumed this very draft and published it.
-      const current = await this.#knownDeposition(draft.recordId);
-      if (current?.submitted) return fromDeposition(current);
-    }
-    const concepts = new Set([draft?.conceptRecId, request.conceptRecId].filter((id): id is string => Boolean(id)));
-    // Unless the concept is pinned, a run elsewhere may have made its own concept of the same title.
-    if (!request.conceptRecId) for (const found of await this.#byTitle(request.title)) concepts.add(String(found.conceptrecid));
-    for (const concept of concepts) {
-      const latest = await this.#latest(concept);
-      if (latest?.metadata?.version === request.tag && String(latest.id) !== draft?.recordId) return fromRecord(latest);
-      const listed = (await this.#search(`conceptrecid:${concept}`, true)).find((d) => d.submitted && d.metadata?.version === request.tag && String(d.id) !== draft?.recordId);
-      if (listed) return fromDeposition(listed);
-    }
-    return undefined;
+    const found = (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
+    return [...new Set(found.map((d) => String(d.conceptrecid)))];
   }
 
-  /** What concept `conceptId` holds for this version; undefined when it shows nothing of the caller's. */
-  async #inConcept(conceptId: string, request: VersionRequest, direct: Deposition[] = []): Promise<Located | undefined> {
-    // Directly read drafts are fresher than what search shows of them.
-    const fresh = direct.filter((d) => String(d.conceptrecid) === conceptId);
-    const versions = [...fresh, ...(await this.#search(`conceptrecid:${conceptId}`, true)).filter((d) => !fresh.some((f) => f.id === d.id))];
-    // The latest published version is read from the database: search may not show it yet.
-    const latest = await this.#latest(conceptId);
-    if (latest?.metadata?.version === request.tag) return { kind: 'published', record: fromRecord(latest) };
-    const sameTag = versions.filter((d) => d.metadata?.version === request.tag);
-    const published = sameTag.find((d) => d.submitted);
-    if (published) return { kind: 'published', record: fromDeposition(published) };
-    // The concept's unpublished draft: this tag's, or another tag's (which the core refuses to take over).
-    // Search lags behind writes, so a draft it shows may have been published since: read it to be sure.
-    const listed = sameTag.find((d) => !d.submitted) ?? versions.find((d) => !d.submitted);
-    const draft = listed && (await this.#http.maybe<Deposition>(`deposit/depositions/${listed.id}`, `read deposition ${listed.id}`));
-    if (draft && !draft.submitted) return { kind: 'draft', record: fromDeposition(draft) };
-    if (draft?.submitted && draft.metadata?.version === request.tag) return { kind: 'published', record: fromDeposition(draft) };
-    if (latest) return { kind: 'new-version', concept: fromRecord(latest) };
-    const newest = [...versions.filter((d) => d.submitted), ...(draft?.submitted ? [draft] : [])].sort((a, b) => b.id - a.id)[0];
-    return newest ? { kind: 'new-version', concept: fromDeposition(newest) } : undefined;
+  async versions(conceptRecId: string): Promise<ArchivedRecord[]> {
+    this.#requireToken();
+    // The latest published version is read from the database (`versions/latest` accepts a concept
+    // id): search may not show it yet. The rest is what search shows, newest first.
+    const latest = await this.#latest(conceptRecId);
+    const listed = (await this.#search(`conceptrecid:${conceptRecId}`, true)).filter((d) => String(d.conceptrecid) === conceptRecId && d.id !== latest?.id);
+    return [...(latest ? [fromRecord(latest)] : []), ...listed.sort((a, b) => b.id - a.id).map(fromDeposition)];
   }
 
-  /** The latest published version of a concept, read from the database (`versions/latest` accepts a concept id). */
-  #latest(conceptId: string): Promise<ZenodoRecord | undefined> {
-    return this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
+  async read(recordId: string): Promise<ArchivedRecord | undefined> {
+    this.#requireToken();
+    const deposition = await this.#deposition(recordId);
+    return deposition && fromDeposition(deposition);
   }
 
-  /** The caller's depositions whose title is exactly this (search: it lags). */
-  async #byTitle(title: string): Promise<Deposition[]> {
-    return (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
+  async createDraft(metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord> {
+    this.#requireToken();
+    const deposition = await this.#http.json<Deposition>('post', 'deposit/depositions', 'create the deposition', { json: { metadata: withIdentity(metadata, identity) } });
+    return fromDeposition(deposition);
   }
 
-  async openDraft(request: VersionRequest, located: Located, given: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
-    const { keep, created } = options;
-    // The record says what image it holds where Zenodo keeps it: in the notes (the original donodo's keys first).
-    const metadata = { ...given, notes: notesWithIdentity(given.notes, request.identity) };
-    if (options.size !== undefined) checkSize('image archive', options.size);
+  async newVersion(latest: ArchivedRecord): Promise<ArchivedRecord> {
     this.#requireToken();
     let deposition: Deposition;
-    let action: Draft['action'];
-    switch (located.kind) {
-      case 'new':
-        // Created with its metadata in one call, so no untitled orphan can be left behind.
-        deposition = await this.#http.json<Deposition>('post', 'deposit/depositions', 'create the deposition', { json: { metadata } });
-        await created?.(fromDeposition(deposition));
-        action = 'created';
-        break;
-      case 'draft':
-        deposition = await this.#http.json<Deposition>('get', `deposit/depositions/${located.record.recordId}`, 'read the draft');
-        await options.adopt?.(fromDeposition(deposition));
-        action = 'resumed';
-        break;
-      case 'new-version':
-        deposition = await this.#newVersion(located.concept, request);
-        // Zenodo hands back the concept's pending draft when there is one (contract 1.6), maybe another tag's.
-        await options.adopt?.(fromDeposition(deposition));
-        await created?.(fromDeposition(deposition));
-        action = 'new-version';
-        break;
-      default:
-        throw new DonodoError<StorageErrorCode>('DRAFT_PUBLISHED', `${request.name}:${request.tag} is already published.`, { hint: 'A published version cannot change; push a new tag.' });
+    try {
+      deposition = await this.#http.json<Deposition>('post', `deposit/depositions/${latest.recordId}/actions/newversion`, 'create a new version');
+    } catch (cause) {
+      // A new-version draft that already holds files makes Zenodo answer 400 "Please remove all files first."
+      // (the draft may not be in the search index yet): find that draft and hand it back.
+      const existing = isRemoveFilesFirst(cause) ? await this.#pendingDraft(latest.conceptRecId) : undefined;
+      if (!existing) throw cause;
+      deposition = existing;
     }
-    for (const file of deposition.files ?? []) {
-      const kept = keep && file.filename === keep.key && md5Of(file.checksum) === keep.md5;
-      if (isImageArchiveKey(file.filename) && !kept) {
-        await this.#http.json('delete', `deposit/depositions/${deposition.id}/files/${file.id}`, `remove the old ${file.filename} from the draft`);
-      }
+    // Older Zenodo returned the original record here; the new draft is then at links.latest_draft.
+    if (String(deposition.id) === latest.recordId && deposition.links.latest_draft) {
+      deposition = await this.#http.json<Deposition>('get', deposition.links.latest_draft, 'read the new version draft');
     }
-    if (located.kind !== 'new' || (deposition.files ?? []).length) {
-      // PUT replaces all metadata; new-version drafts lose version and publication_date, so send everything.
-      deposition = await this.#http.json<Deposition>('put', `deposit/depositions/${deposition.id}`, 'write the metadata', { json: { metadata } });
-    }
-    this.#remember(deposition);
-    return { record: fromDeposition(deposition), action };
+    return fromDeposition(deposition);
   }
 
-  async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
+  async writeMetadata(draft: ArchivedRecord, metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord> {
+    // PUT replaces all metadata. The record says what image it holds in its notes (the original donodo's keys first).
+    const deposition = await this.#http.json<Deposition>('put', `deposit/depositions/${draft.recordId}`, 'write the metadata', { json: { metadata: withIdentity(metadata, identity) } });
+    return fromDeposition(deposition);
+  }
+
+  async deleteFile(draft: ArchivedRecord, file: ArchiveFile): Promise<void> {
+    let id = handleOf(draft).fileIds?.[file.key];
+    if (!id) {
+      const current = await this.#http.json<Deposition>('get', `deposit/depositions/${draft.recordId}`, 'read the draft');
+      id = current.files?.find((f) => f.filename === file.key)?.id;
+      if (!id) return; // gone already
+    }
+    await this.#http.json('delete', `deposit/depositions/${draft.recordId}/files/${id}`, `remove the old ${file.key} from the draft`);
+  }
+
+  async upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
     checkSize(source.key, source.size);
-    const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
+    // List results carry no bucket link: then the draft is read for it.
+    const bucket = handleOf(draft).bucket ?? (await this.#readBucket(draft.recordId));
     const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
   }
 
-  async publish(draft: Draft): Promise<ArchivedRecord> {
-    const published = await this.#http.json<Deposition>('post', `deposit/depositions/${draft.record.recordId}/actions/publish`, 'publish the draft');
+  async publish(draft: ArchivedRecord): Promise<ArchivedRecord> {
+    const published = await this.#http.json<Deposition>('post', `deposit/depositions/${draft.recordId}/actions/publish`, 'publish the draft');
     return fromDeposition(published);
   }
 
@@ -210,11 +150,10 @@ export class ZenodoStorage implements StorageBackend {
       });
     }
     if (options.tag && record.metadata?.version !== options.tag) record = await this.#versionWithTag(record, options.tag, reference);
-    this.#fileLinks.set(String(record.id), new Map(recordFiles(record).filter((f) => f.link).map((f) => [f.key, f.link!])));
     return fromRecord(record);
   }
 
-  async versions(reference: string): Promise<ConceptVersions> {
+  async versionsOf(reference: string): Promise<ConceptVersions> {
     const record = await this.resolve(reference, {});
     const target = parsePullReference(reference, this.#http.endpoint);
     const named = target.kind === 'id' ? target.id : (zenodoIdOf(target.doi) ?? target.doi);
@@ -230,10 +169,15 @@ export class ZenodoStorage implements StorageBackend {
   }
 
   async download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable> {
-    const link = this.#fileLinks.get(record.recordId)?.get(file.key) ?? `records/${record.recordId}/files/${encodeURIComponent(file.key)}/content`;
+    const link = handleOf(record).fileLinks?.[file.key] ?? `records/${record.recordId}/files/${encodeURIComponent(file.key)}/content`;
     const { body, size } = await this.#http.download(link, `download ${file.key}`, progress);
     progress.total(size ?? file.size);
     return MeasuringStream.of(body, { md5: false, progress });
+  }
+
+  /** The latest published version of a concept, read from the database (`versions/latest` accepts a concept id). */
+  #latest(conceptId: string): Promise<ZenodoRecord | undefined> {
+    return this.#http.maybe<ZenodoRecord>(`records/${conceptId}/versions/latest`, `read the latest version of concept ${conceptId}`);
   }
 
   /** A record by id; an id that is a concept gives its latest version. */
@@ -260,59 +204,27 @@ export class ZenodoStorage implements StorageBackend {
     });
   }
 
-  async #newVersion(concept: ArchivedRecord, request: VersionRequest): Promise<Deposition> {
-    let deposition: Deposition;
-    try {
-      deposition = await this.#http.json<Deposition>('post', `deposit/depositions/${concept.recordId}/actions/newversion`, 'create a new version');
-    } catch (cause) {
-      // A new-version draft that already holds files makes Zenodo answer 400 "Please remove all files first."
-      // (the draft may not be in the search index yet): find that draft and resume it.
-      const existing = isRemoveFilesFirst(cause) ? await this.#pendingDraft(concept.conceptRecId, request) : undefined;
-      if (!existing) throw cause;
-      deposition = existing;
-    }
-    // Older Zenodo returned the original record here; the new draft is then at links.latest_draft.
-    if (String(deposition.id) === concept.recordId && deposition.links.latest_draft) {
-      deposition = await this.#http.json<Deposition>('get', deposition.links.latest_draft, 'read the new version draft');
-    }
-    return deposition;
-  }
-
-  async #pendingDraft(conceptId: string, request: VersionRequest): Promise<Deposition | undefined> {
-    // Drafts that earlier runs recorded are read directly; search may not show the draft yet.
-    for (const id of request.knownDraftIds ?? []) {
-      const known = await this.#knownDeposition(id, request);
-      if (known && !known.submitted && String(known.conceptrecid) === conceptId) return known;
-    }
+  /** The concept's pending draft, as search shows it (the core has read directly the drafts it knows of). */
+  async #pendingDraft(conceptId: string): Promise<Deposition | undefined> {
     const draft = (await this.#search(`conceptrecid:${conceptId}`, false)).find((d) => !d.submitted);
     return draft ? this.#http.json<Deposition>('get', `deposit/depositions/${draft.id}`, 'read the pending new version') : undefined;
   }
 
-  /**
-   * A deposition recorded earlier (lock file, or the last run on this machine); gone, someone
-   * else's, or of another image (a stale hint) means unknown.
-   */
-  async #knownDeposition(id: string, request?: VersionRequest): Promise<Deposition | undefined> {
-    let deposition: Deposition | undefined;
+  /** A deposition by id, read directly; gone or someone else's means undefined. */
+  async #deposition(id: string): Promise<Deposition | undefined> {
     try {
-      deposition = await this.#http.maybe<Deposition>(`deposit/depositions/${id}`, `read deposition ${id}`);
+      return await this.#http.maybe<Deposition>(`deposit/depositions/${id}`, `read deposition ${id}`);
     } catch (cause) {
       if (cause instanceof DonodoError && cause.code === 'ZENODO_FORBIDDEN') return undefined;
       throw cause;
     }
-    return deposition && (!request || belongsTo(deposition, request)) ? deposition : undefined;
   }
 
   async #readBucket(id: string): Promise<string> {
     const deposition = await this.#http.json<Deposition>('get', `deposit/depositions/${id}`, 'read the draft');
-    this.#remember(deposition);
     const bucket = deposition.links.bucket;
     if (!bucket) throw new DonodoError('ZENODO_NO_BUCKET', `Draft ${id} has no file bucket.`, { hint: 'Zenodo did not offer a place to upload; try again later.' });
     return bucket;
-  }
-
-  #remember(deposition: Deposition): void {
-    if (deposition.links.bucket) this.#buckets.set(String(deposition.id), deposition.links.bucket);
   }
 
   /** The caller's depositions matching `q` (all pages). */
@@ -358,10 +270,9 @@ function checkSize(name: string, size: number): void {
   }
 }
 
-/** Whether a deposition is of this image: its title, or the image name its notes record. */
-function belongsTo(deposition: Deposition, request: VersionRequest): boolean {
-  if ((deposition.title || deposition.metadata?.title) === request.title) return true;
-  return identityFromNotes(deposition.metadata?.notes)?.name === request.name;
+/** The metadata with the image identity in its notes, where Zenodo keeps it. */
+function withIdentity(metadata: DepositionMetadata, identity: ImageIdentity): DepositionMetadata {
+  return { ...metadata, notes: notesWithIdentity(metadata.notes, identity) };
 }
 
 function isRemoveFilesFirst(cause: unknown): boolean {

@@ -16,7 +16,7 @@ export async function citeCommand(services: Services, invocation: Invocation, io
   const format = (invocation.options.format as CitationFormat | undefined) ?? 'apa';
   const storage = services.storage;
   // Only the storage knows whether a reference names a concept; without --tag, ask it.
-  const found = !tag && storage.versions ? await storage.versions(reference) : undefined;
+  const found = !tag && storage.versionsOf ? await storage.versionsOf(reference) : undefined;
   const concept = found?.namesConcept ?? false;
   const record = (concept && (found!.versions.find((v) => v.recordId === found!.latest) ?? found!.versions[0])) || (await storage.resolve(reference, { tag }));
   const citation = citable(record, concept);

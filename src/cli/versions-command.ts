@@ -12,8 +12,8 @@ import { printJson } from './report.ts';
 export async function versionsCommand(services: Services, invocation: Invocation, io: CommandIo): Promise<number> {
   const reference = invocation.args[0]!;
   const storage = services.storage;
-  if (!storage.versions) throw errors.storageLacks(storage.location, 'list the versions of a concept');
-  const found = await storage.versions(reference);
+  if (!storage.versionsOf) throw errors.storageLacks(storage.location, 'list the versions of a concept');
+  const found = await storage.versionsOf(reference);
   const versions = found.versions.map((record) => versionView(record, found.latest));
   if (invocation.global.json) {
     printJson(io.out, { reference, conceptRecId: found.conceptRecId, conceptDoi: found.conceptDoi, versions });

@@ -13,7 +13,9 @@ export interface ArchiveFile {
 
 /** An archived record (a Zenodo record or deposition, or its equivalent in another backend). */
 export interface ArchivedRecord {
+  /** The storage's id of this version or draft: the core keeps it (lock file) and passes it back, never reads into it. */
   recordId: string;
+  /** The storage's id of the concept (all versions of one image name). */
   conceptRecId: string;
   /** Version DOI, once published (backends without DOIs leave it out). */
   doi?: string;
@@ -33,70 +35,13 @@ export interface ArchivedRecord {
    * `record.json`). Absent for records that do not say (made by hand, or notes rewritten since).
    */
   identity?: ImageIdentity;
-}
-
-/** One image version to archive. */
-export interface VersionRequest {
-  /** Image name without tag: one name is one concept. */
-  name: string;
-  tag: string;
-  /** What the archive holds: a storage persists it with the version (see {@link ArchivedRecord.identity}). */
-  identity: ImageIdentity;
-  /** Title the concept is known by (rendered metadata `title`). */
-  title: string;
-  /** Concept record to add the version to, named by the user (flag or configuration): it must exist. */
-  conceptRecId?: string;
   /**
-   * Concept an earlier run archived this image name under (lock file): tried before the title,
-   * but a hint only; when it holds nothing any more, the concept is found by title.
+   * The storage's own, opaque to the core: what it needs to act on this record again (Zenodo: the
+   * file bucket, file ids and download links of the answer it was read from). The core hands a
+   * record back to the storage as it got it, so a storage keeps no cache of its own; a record
+   * without it (rebuilt from the lock file) must still work, at the price of a read.
    */
-  knownConceptRecId?: string;
-  /**
-   * A record or draft id recorded earlier for this very version (lock file). Checked first, since
-   * search indexes lag behind writes and a draft created moments ago may not be found by search.
-   */
-  knownRecordId?: string;
-  /**
-   * Unpublished drafts recorded earlier for other tags of this name (lock file). A concept has one
-   * pending draft at a time; reading these directly finds it even before search shows it.
-   */
-  knownDraftIds?: string[];
-}
-
-/** What already exists for a version, found without changing anything. */
-export type Located =
-  /** This tag is published already. */
-  | { kind: 'published'; record: ArchivedRecord }
-  /**
-   * An unpublished draft of the concept exists: this tag's (resumed), or one holding another tag
-   * (`record.version`), which the core refuses to take over unless the user asks (--replace-draft).
-   */
-  | { kind: 'draft'; record: ArchivedRecord }
-  /** The concept exists; a new version will be created from its latest published version. */
-  | { kind: 'new-version'; concept: ArchivedRecord }
-  /** Nothing exists; a new concept will be created. */
-  | { kind: 'new' };
-
-export interface DraftOptions {
-  /** An image file the draft already holds that is exactly the one to upload: keep it. */
-  keep?: ArchiveFile;
-  /** Called once a new draft (or new version) exists, before it is changed further. */
-  created?: (record: ArchivedRecord) => Promise<void>;
-  /** Size in bytes of the archive that will be uploaded, so that a storage can refuse it before making a draft. */
-  size?: number;
-  /**
-   * Called with a draft that exists already (the one resumed, or the pending draft a storage hands
-   * back when asked for a new version) before openDraft changes it; when it throws, openDraft leaves
-   * the draft as it is and throws that error. This is where the core refuses a draft of another tag.
-   */
-  adopt?: (record: ArchivedRecord) => void | Promise<void>;
-}
-
-/** A writable draft returned by {@link StorageBackend.openDraft}. */
-export interface Draft {
-  record: ArchivedRecord;
-  /** How it came to be. */
-  action: 'created' | 'resumed' | 'new-version';
+  handle?: unknown;
 }
 
 /** A local file to upload, readable as often as needed (a retry re-reads it from the start). */
@@ -107,7 +52,7 @@ export interface UploadSource {
   open(): Readable;
 }
 
-/** Every published version of one concept, as {@link StorageBackend.versions} finds them. */
+/** Every published version of one concept, as {@link StorageBackend.versionsOf} finds them. */
 export interface ConceptVersions {
   conceptRecId: string;
   conceptDoi?: string;
@@ -124,37 +69,56 @@ export interface ConceptVersions {
 
 /**
  * Where archives are kept. Built-ins: `dir` (a local folder) and `zenodo`.
- * Push calls `locate`, then `openDraft`, `upload`, `publish`; pull calls `resolve` and `download`.
+ *
+ * A storage offers operations; the core (src/archiving/, src/steps/push/) holds the policy: what
+ * exists for a tag, whether to resume a draft, make a new version or refuse, which files to prune,
+ * the lock file and the cross-process lock. None of the operations decides anything of that: each
+ * does what it says, on the record it is given, and answers what the storage holds afterwards.
+ *
+ * Reads come in two kinds: `read` names a record by id and must be as fresh as the storage allows
+ * (Zenodo: the database); `findConcepts` and `versions` may come from a search index that lags
+ * behind writes (the core reads again by id what it is about to act on).
+ *
+ * A storage written for this contract can be checked with the conformance suite
+ * `donodo/plugin-api/testing` (see the README, "Testing a storage plugin").
  */
 export interface StorageBackend {
   /** Where records are kept, e.g. `https://zenodo.org/api` or a folder; names the storage in the lock file. */
   readonly location: string;
   /**
-   * Cheap checks of the storage's own settings before anything is exported (e.g. an archive folder
-   * that exists or can be made, is a folder, and is writable). Optional; throws DonodoErrors.
+   * Cheap checks of what a push needs before anything is exported (e.g. an archive folder that
+   * exists or can be made and is writable; a token). Optional; throws DonodoErrors.
    */
   check?(): Promise<void>;
-  /** Find what exists for this version. Must not change anything. */
-  locate(request: VersionRequest): Promise<Located>;
+  /** Throws (`FILE_TOO_LARGE`, `FILE_EMPTY`) when the storage cannot hold a file of this size; called before any draft is made. Optional. */
+  checkFile?(key: string, size: number): void;
+
+  /** Ids of the caller's concepts whose title is exactly `title`, most recent first (may lag). */
+  findConcepts(title: string): Promise<string[]>;
   /**
-   * A published version of this tag other than `draft` (or `draft` itself, when it was published by
-   * someone else meanwhile), read as directly as the storage allows rather than through a search
-   * index that lags behind writes. Called again right before publish: when it finds one, the draft
-   * is left unpublished, so a tag never gets two versions. Must not change anything. Optional for
-   * storages written before it existed; both built-ins have it.
+   * The caller's versions of a concept, published ones and its unpublished draft, newest first;
+   * empty when the concept does not exist or holds nothing of the caller's (may lag).
    */
-  findPublished?(request: VersionRequest, draft?: ArchivedRecord): Promise<ArchivedRecord | undefined>;
+  versions(conceptRecId: string): Promise<ArchivedRecord[]>;
+  /** A record or draft by id, read directly; undefined when it is gone or not the caller's. */
+  read(recordId: string): Promise<ArchivedRecord | undefined>;
+
+  /** A new concept with one draft holding `metadata`, which records `identity`. */
+  createDraft(metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord>;
   /**
-   * Create, resume or version the draft that `located` describes, remove image files it holds
-   * that are not `options.keep`, and write `metadata` (replacing what was there). As soon as a
-   * new draft exists, and before anything else, call `options.created` with it, so that a run
-   * killed right after can find the draft again.
+   * A draft of the next version of `latest`'s concept. A storage that keeps one pending draft per
+   * concept (Zenodo) may answer with the one that exists, whatever it holds: the core checks it.
    */
-  openDraft(request: VersionRequest, located: Located, metadata: DepositionMetadata, options?: DraftOptions): Promise<Draft>;
+  newVersion(latest: ArchivedRecord): Promise<ArchivedRecord>;
+  /** Replace the draft's metadata (all of it) and persist `identity` with it; answers the draft as stored. */
+  writeMetadata(draft: ArchivedRecord, metadata: DepositionMetadata, identity: ImageIdentity): Promise<ArchivedRecord>;
+  /** Remove a file from a draft. */
+  deleteFile(draft: ArchivedRecord, file: ArchiveFile): Promise<void>;
   /** Store the file in the draft, replacing a file of the same key; returns what the server stored. */
-  upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile>;
+  upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile>;
   /** Publish the draft; returns the published record. */
-  publish(draft: Draft): Promise<ArchivedRecord>;
+  publish(draft: ArchivedRecord): Promise<ArchivedRecord>;
+
   /**
    * Find the published record a user's reference names (record id, DOI, link, concept…).
    * `tag` picks the version whose `metadata.version` is the tag, within the reference's concept.
@@ -165,7 +129,7 @@ export interface StorageBackend {
    * newest first. Read-only; like `resolve`, needs no credentials for public records. Optional for
    * storages written before it existed (`donodo versions` and `cite` of a concept then say so); both built-ins have it.
    */
-  versions?(reference: string): Promise<ConceptVersions>;
+  versionsOf?(reference: string): Promise<ConceptVersions>;
   /** Stream a file of a published record. */
   download(record: ArchivedRecord, file: ArchiveFile, progress: ProgressSink): Promise<Readable>;
 }

@@ -114,6 +114,14 @@ export const errors = {
     new DonodoError('LOCK_FILE_BUSY', `Could not write the lock file ${file}: another donodo${holder ? ` (pid ${holder.pid} on ${holder.host})` : ''} kept it locked for more than 10 seconds.`, {
       hint: `Run the same command again once the other donodo is done; if none is running, delete ${file}.lock.`,
     }),
+  conceptNotFound: (location: string, conceptRecId: string) =>
+    new DonodoError('CONCEPT_NOT_FOUND', `${cleanText(location)} holds no concept ${cleanText(conceptRecId)} of yours.`, {
+      hint: 'Check --conceptrecid (or "conceptrecid" in the configuration): the concept record id, not a version id, and that the token or folder is the owner\'s. Leave it out to let donodo find the concept by title.',
+    }),
+  draftVanished: (image: string, draft: { recordId: string; webUrl?: string }) =>
+    new DonodoError('DRAFT_VANISHED', `${image} was not pushed: draft ${draft.recordId}${draft.webUrl ? ` (${cleanText(draft.webUrl)})` : ''} was there a moment ago and is gone now (discarded by someone, or by another run).`, {
+      hint: 'Nothing was uploaded. Push again: donodo looks afresh at what the storage holds.',
+    }),
   draftHoldsOtherTag: (name: string, tag: string, draft: { recordId: string; webUrl?: string; version?: string }) =>
     new DonodoError(
       'DRAFT_HOLDS_OTHER_TAG',

@@ -4,9 +4,7 @@
  */
 export const STORAGE_ERROR_CODES = {
   RECORD_NOT_FOUND: 'a pull reference names no published record',
-  CONCEPT_NOT_FOUND: 'the concept a push was told to add to (--conceptrecid, configuration) does not exist',
   TAG_NOT_FOUND: 'the concept has no version with the tag asked for (pull --tag)',
-  DRAFT_PUBLISHED: 'openDraft was asked to change a version that is published',
   PUBLISH_NO_FILES: 'publish of a draft that holds no file',
   FILE_TOO_LARGE: "a file over the storage's size limit (before anything is written)",
   FILE_EMPTY: 'an empty file',

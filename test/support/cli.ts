@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonLines } from '../../src/testing/cli-process.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CLI = path.join(root, 'src/cli.ts');
@@ -46,11 +47,7 @@ export function startCli(args: string[], options: CliOptions = {}): { child: Chi
     child.stdin.end(options.input ?? '');
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      const json = stdout
-        .split('\n')
-        .filter((l) => l.trim().startsWith('{'))
-        .map((l) => JSON.parse(l));
-      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, json });
+      resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr, json: jsonLines(stdout) });
     });
   });
   return { child, done };

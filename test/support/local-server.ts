@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { afterEach } from 'vitest';
 
 /** What a local server was sent. */
 export interface SeenRequest {
@@ -84,4 +85,17 @@ export function streamLargeBody(res: http.ServerResponse, total: number, headers
   };
   pump();
   return new Promise((resolve) => res.once('close', () => resolve(!res.writableFinished)));
+}
+
+/** `serveLocal` for one test file: every server it starts is closed after the test that started it. */
+export function localServers(): typeof serveLocal {
+  const servers: LocalServer[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) await server.close();
+  });
+  return async (handler, options) => {
+    const server = await serveLocal(handler, options);
+    servers.push(server);
+    return server;
+  };
 }

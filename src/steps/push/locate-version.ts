@@ -1,4 +1,6 @@
-import type { ArchivedRecord, VersionRequest } from '../../contracts/storage-backend.ts';
+import { findPublished, locate } from '../../archiving/locate.ts';
+import type { VersionRequest } from '../../archiving/version-request.ts';
+import type { ArchivedRecord } from '../../contracts/storage-backend.ts';
 import { errors } from '../../errors/catalogue.ts';
 import type { Step } from '../../pipeline/step.ts';
 import { archiveOf, identityOf, imageOf, type PushContext } from './push-context.ts';
@@ -38,7 +40,7 @@ export const locateVersion: Step<PushContext, 'storage'> = {
       return;
     }
     const request = versionRequest(context, storage.location);
-    const located = await storage.locate(request);
+    const located = await locate(storage, request);
     context.located = located;
     // In a batch, a tag that still waits for the previous one (whose draft this may be) looks only
     // provisionally; it looks again, and is checked, once it is its turn (relocate).
@@ -46,7 +48,7 @@ export const locateVersion: Step<PushContext, 'storage'> = {
     if (located.kind === 'draft' && !provisional) {
       refuseOtherTag(context, located.record);
       // A draft found through a record id of earlier runs says nothing of what others published since.
-      const other = await storage.findPublished?.(request, located.record);
+      const other = await findPublished(storage, request, located.record);
       if (other) throw errors.publishedMeanwhile(imageOf(context), other, located.record);
     }
     if (located.kind !== 'published') return;

@@ -1,6 +1,7 @@
 import type { Step } from '../../pipeline/step.ts';
 import { imageOf, type PushContext } from './push-context.ts';
 import { errors } from '../../errors/catalogue.ts';
+import { findPublished } from '../../archiving/locate.ts';
 import { recordInLock, skipWhenUnchanged, versionRequest } from './locate-version.ts';
 
 /** Publish, after asking unless --auto-publish; a declined publish leaves the draft for later. */
@@ -20,9 +21,9 @@ export const publishDraft: Step<PushContext, 'storage'> = {
     const storage = services.storage;
     // Right before the permanent step, look again, as directly as the storage allows: a run on
     // another machine (which this machine's lock cannot stop) may have published this tag meanwhile.
-    const other = await storage.findPublished?.(versionRequest(context, storage.location), context.draft!.record);
+    const other = await findPublished(storage, versionRequest(context, storage.location), context.draft!.record);
     if (other) throw errors.publishedMeanwhile(imageOf(context), other, context.draft!.record);
-    context.record = await storage.publish(context.draft!);
+    context.record = await storage.publish(context.draft!.record);
     context.outcome = 'published';
     await recordInLock(context, services.storage.location);
   },

@@ -1,7 +1,8 @@
 import type { ArchiveFormat, ImageIdentity } from '../../contracts/image-identity.ts';
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
-import type { ArchiveFile, ArchivedRecord, Draft, Located } from '../../contracts/storage-backend.ts';
+import type { Draft, Located } from '../../archiving/version-request.ts';
+import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
 import { isImageArchiveKey } from '../../image-file.ts';
 import type { ImageSettings } from '../../config/image-settings.ts';
 import type { ImageRef } from '../../image-ref.ts';

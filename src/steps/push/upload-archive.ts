@@ -15,6 +15,6 @@ export const uploadArchive: Step<PushContext, 'storage'> = {
   uses: ['storage'],
   skip: (context) => skipWhenUnchanged(context) || (!context.options.forceUpload && alreadyThere(context) ? 'the draft already holds this archive (same md5)' : false),
   async run(context, { services, progress }) {
-    context.uploaded = await services.storage.upload(context.draft!, context.spool!, progress);
+    context.uploaded = await services.storage.upload(context.draft!.record, context.spool!, progress);
   },
 };

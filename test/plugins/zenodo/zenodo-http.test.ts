@@ -1,24 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
 import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
-import { serveLocal, type LocalServer } from '../../support/local-server.ts';
+import { localServers } from '../../support/local-server.ts';
 
 const TOKEN = 'secret-token-0123456789';
-const servers: LocalServer[] = [];
 const noProgress = { total() {}, advance() {}, note() {} };
-
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
-
-/** A local HTTP server that records what it is sent. */
-async function serve(handler: Parameters<typeof serveLocal>[0]) {
-  const server = await serveLocal(handler);
-  servers.push(server);
-  return server;
-}
+/** Local HTTP servers that record what they are sent. */
+const serve = localServers();
 
 function client(origin: string, warnings: string[] = []) {
   return new ZenodoHttp(resolveEndpoint({ url: `${origin}/api` }, { ZENODO_TOKEN: TOKEN }), {
@@ -125,7 +115,7 @@ describe('Zenodo limits', () => {
   it('refuses a file over 50 GB before sending a byte', async () => {
     const api = await serve((_req, res) => res.end('{}'));
     const storage = new ZenodoStorage(client(api.origin));
-    const draft = { action: 'created' as const, record: { recordId: '1', conceptRecId: '0', title: 't', published: false, metadata: {}, files: [] } };
+    const draft = { recordId: '1', conceptRecId: '0', title: 't', published: false, metadata: {}, files: [] };
     const source = { key: 'image.tar.gz', size: 50e9 + 1, md5: 'x', open: () => { throw new Error('must not be read'); } };
     await expect(storage.upload(draft, source, noProgress)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE', message: expect.stringContaining("Zenodo's limit of 50 GB") });
     expect(api.seen).toEqual([]);
@@ -136,8 +126,7 @@ describe('Zenodo limits, before any draft exists', () => {
   it('refuses to make a draft for an archive over 50 GB', async () => {
     const api = await serve((_req, res) => res.end('{}'));
     const storage = new ZenodoStorage(client(api.origin));
-    const request = { name: 'a/b', tag: '1', identity: { config: 'sha256:x' }, title: 'Docker image a/b' };
-    await expect(storage.openDraft(request, { kind: 'new' }, {}, { size: 60e9 })).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' });
+    expect(() => storage.checkFile('image.tar', 60e9)).toThrow(expect.objectContaining({ code: 'FILE_TOO_LARGE' }));
     expect(api.seen).toEqual([]);
   });
 });

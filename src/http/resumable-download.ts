@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { IdleTimer, IdleTimeoutError } from './idle-timer.ts';
 
 /** Opens the download at `offset` (asking for `Range: bytes=offset-` when offset > 0). */
 export type OpenAt = (offset: number, signal: AbortSignal) => Promise<Response>;
@@ -52,11 +53,7 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
   for (;;) {
     const controller = new AbortController();
     current.controller = controller;
-    let timer: NodeJS.Timeout | undefined;
-    const idle = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new IdleTimeoutError(settings.idleMs)), settings.idleMs);
-    };
+    const timer = new IdleTimer(controller, settings.idleMs);
     try {
       response ??= await openAt(delivered, controller.signal);
       let skip = 0;
@@ -67,12 +64,12 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
       }
       const reader = response.body!.getReader();
       controller.signal.addEventListener('abort', () => void reader.cancel(controller.signal.reason).catch(() => undefined), { once: true });
-      idle();
+      timer.touch();
       for (;;) {
         const { done, value } = await reader.read();
         if (controller.signal.aborted) throw controller.signal.reason;
         if (done) break;
-        idle();
+        timer.touch();
         let chunk = value;
         if (skip > 0) {
           const dropped = Math.min(skip, chunk.length);
@@ -95,7 +92,7 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
       await new Promise((resolve) => setTimeout(resolve, wait));
       response = undefined;
     } finally {
-      clearTimeout(timer);
+      timer.stop();
     }
   }
 }
@@ -103,11 +100,4 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
 function lengthOf(response: Response): number | undefined {
   const length = Number(response.headers.get('content-length'));
   return Number.isFinite(length) && length > 0 && response.status === 200 ? length : undefined;
-}
-
-export class IdleTimeoutError extends Error {
-  constructor(ms: number) {
-    super(`no data for ${Math.round(ms / 1000)} s`);
-    this.name = 'IdleTimeoutError';
-  }
 }

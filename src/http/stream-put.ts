@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { readCapped } from '../../src/plugin-api.ts';
+import { readCapped } from '../streams/read-capped.ts';
 
 /** A non-2xx answer to a streamed upload, shaped like ky's HTTPError for the error translation. */
 export class UploadRefused extends Error {
@@ -17,9 +17,8 @@ export class UploadRefused extends Error {
 }
 
 /**
- * PUT a stream with node:http, which writes only as fast as the socket drains. (fetch, and so ky,
- * was measured to read a 347 MB file into memory ahead of the socket: 430 MB of RSS, against
- * 110 MB here.) Resolves with the parsed JSON answer; a non-2xx answer rejects with UploadRefused.
+ * PUT a stream with node:http, which writes only as fast as the socket drains. (fetch, and so ky
+ * even with retries off, reads the body ahead of the socket: see bench/upload-memory.ts.) Resolves with the parsed JSON answer; a non-2xx answer rejects with UploadRefused.
  */
 export function putStream(url: string, headers: Record<string, string>, body: Readable, signal: AbortSignal, maxAnswerBytes: number, answerTooLarge: () => Error): Promise<{ json: unknown; headers: Headers }> {
   return new Promise((resolve, reject) => {

@@ -1,14 +1,17 @@
 /**
- * Zenodo sends X-RateLimit-Limit/Remaining/Reset on every response (a moving window per
- * User-Agent and IP). When the window is nearly used up, wait for its reset rather than run into 429.
+ * Rate-limit pacing: services such as Zenodo send X-RateLimit-Limit/Remaining/Reset on every
+ * response (a moving window per User-Agent and IP). When the window is nearly used up, wait for its
+ * reset rather than run into 429.
  */
 export class RateLimit {
   #remaining: number | undefined;
   #resetAt = 0;
   readonly #warn: (message: string) => void;
+  readonly #service: string;
 
-  constructor(warn: (message: string) => void) {
+  constructor(warn: (message: string) => void, service = 'The service') {
     this.#warn = warn;
+    this.#service = service;
   }
 
   observe(headers: Headers): void {
@@ -23,7 +26,7 @@ export class RateLimit {
     if (this.#remaining === undefined || this.#remaining > 1) return;
     const wait = Math.min(this.#resetAt - Date.now(), 60_000);
     if (wait <= 0) return;
-    this.#warn(`Zenodo's rate limit is nearly used up; waiting ${Math.ceil(wait / 1000)} s for it to reset`);
+    this.#warn(`${this.#service}'s rate limit is nearly used up; waiting ${Math.ceil(wait / 1000)} s for it to reset`);
     this.#remaining = undefined;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
