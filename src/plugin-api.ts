@@ -16,6 +16,10 @@ export { validateAgainst } from './schema/validator.ts';
 export { rdmLicenseId } from './schema/formats.ts';
 export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
+// The HTTP kit of the Zenodo and InvenioRDM storages (endpoint and token, retries, rate-limit pacing, uploads, resumable downloads, errors).
+export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/zenodo-kit/endpoint.ts';
+export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo-kit/zenodo-http.ts';
+export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo-kit/zenodo-errors.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

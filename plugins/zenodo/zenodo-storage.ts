@@ -18,11 +18,11 @@ import {
   type StorageErrorCode,
   type UploadSource,
   type VersionRequest,
+  type ZenodoHttp,
 } from '../../src/plugin-api.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
 import { fromDeposition, fromRecord, md5Of, recordFiles } from './records.ts';
-import type { ZenodoHttp } from './zenodo-http.ts';
-import type { Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
+import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
 /** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
 export const MAX_FILE_SIZE = 50e9;
@@ -179,7 +179,7 @@ export class ZenodoStorage implements StorageBackend {
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
     checkSize(source.key, source.size);
     const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
-    const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
+    const stored = await this.#http.putFile<BucketFile>(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
   }
 

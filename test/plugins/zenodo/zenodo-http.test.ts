@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
-import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
+import { resolveEndpoint } from '../../../src/http/zenodo-kit/endpoint.ts';
+import { ZenodoHttp } from '../../../src/http/zenodo-kit/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
 import { serveLocal, type LocalServer } from '../../support/local-server.ts';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { readCapped } from '../../src/plugin-api.ts';
+import { readCapped } from '../../streams/read-capped.ts';
 
 /** A non-2xx answer to a streamed upload, shaped like ky's HTTPError for the error translation. */
 export class UploadRefused extends Error {

@@ -1,12 +1,17 @@
 import type { Readable } from 'node:stream';
 import ky, { HTTPError, type KyInstance, type Options } from 'ky';
-import { DonodoError, MeasuringStream, readResponseCapped, redirectingFetch, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
+import type { Logger } from '../../contracts/plugin.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { UploadSource } from '../../contracts/storage-backend.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import { MeasuringStream } from '../../streams/measure.ts';
+import { readResponseCapped } from '../../streams/read-capped.ts';
+import { redirectingFetch } from '../redirecting-fetch.ts';
 import { isSafeTransport, type Endpoint } from './endpoint.ts';
 import { RateLimit } from './rate-limit.ts';
 import { IdleTimeoutError, resumableDownload } from './resumable-download.ts';
 import { putStream, UploadRefused } from './http-put.ts';
 import { translateHttpError } from './zenodo-errors.ts';
-import type { BucketFile } from './zenodo-json.ts';
 
 export interface HttpSettings {
   userAgent: string;
@@ -144,7 +149,7 @@ export class ZenodoHttp {
    * Upload a file with a PUT of known length (Zenodo refuses chunked uploads). A failed attempt is
    * retried from the start of the file, which is re-read: a consumed stream cannot be replayed.
    */
-  async putFile(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<BucketFile> {
+  async putFile<T>(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<T> {
     const url = this.url(link);
     for (let attempt = 0; ; attempt++) {
       progress.total(source.size);
@@ -179,7 +184,7 @@ export class ZenodoHttp {
           () => answerTooLarge('put', url, action),
         );
         this.#rateLimit.observe(answer.headers);
-        return answer.json as BucketFile;
+        return answer.json as T;
       } catch (cause) {
         const error = translateHttpError(controller.signal.aborted ? controller.signal.reason : cause, action, this.endpoint);
         if (attempt >= this.#settings.retries || !isRetryable(error)) throw error;
