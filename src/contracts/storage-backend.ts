@@ -119,6 +119,11 @@ export interface StorageBackend {
    * that exists or can be made, is a folder, and is writable). Optional; throws DonodoErrors.
    */
   check?(): Promise<void>;
+  /**
+   * Check the rendered metadata against the storage's own schema (e.g. InvenioRDM's RDM metadata after
+   * mapping), before any request; throws a METADATA_INVALID DonodoError listing every problem. Optional.
+   */
+  checkMetadata?(metadata: DepositionMetadata): void;
   /** Find what exists for this version. Must not change anything. */
   locate(request: VersionRequest): Promise<Located>;
   /**

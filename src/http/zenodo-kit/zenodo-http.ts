@@ -136,9 +136,9 @@ export class ZenodoHttp {
   }
 
   /** Like `json` for a GET, but a 404 gives undefined. */
-  async maybe<T>(pathOrLink: string, action: string): Promise<T | undefined> {
+  async maybe<T>(pathOrLink: string, action: string, options: Options = {}): Promise<T | undefined> {
     try {
-      return await this.json<T>('get', pathOrLink, action);
+      return await this.json<T>('get', pathOrLink, action, options);
     } catch (cause) {
       if (cause instanceof DonodoError && cause.cause instanceof HTTPError && cause.cause.response.status === 404) return undefined;
       throw cause;

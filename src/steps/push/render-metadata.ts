@@ -32,5 +32,7 @@ export async function composeMetadata(services: Pick<Services, 'metadata' | 'bas
   }
   const problems = validateAgainst(schema, metadata, 'metadata');
   if (problems.length) throw errors.metadataInvalid(problems);
+  // The storage's own schema (the invenio storage's RDM mapping), still before any request.
+  services.storage.checkMetadata?.(metadata);
   return metadata;
 }
