@@ -20,6 +20,9 @@ export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.
 export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/zenodo-kit/endpoint.ts';
 export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo-kit/zenodo-http.ts';
 export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo-kit/zenodo-errors.ts';
+export { httpFor, HTTP_OPTION_PROPERTIES, type HttpOptions } from './http/zenodo-kit/http-options.ts';
+export { parseRecordReference, type PullTarget, type ReferenceRules } from './http/zenodo-kit/pull-reference.ts';
+export { checkFileSize, missingToken, tagNotFound, quoteQuery, MAX_FILE_SIZE } from './http/zenodo-kit/storage-checks.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

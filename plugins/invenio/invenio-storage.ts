@@ -5,12 +5,15 @@
  */
 import type { Readable } from 'node:stream';
 import {
-  cleanText,
+  checkFileSize,
   DonodoError,
   identityFromNotes,
   isImageArchiveKey,
   MeasuringStream,
+  missingToken,
   notesWithIdentity,
+  quoteQuery,
+  tagNotFound,
   type ArchiveFile,
   type ArchivedRecord,
   type DepositionMetadata,
@@ -29,8 +32,6 @@ import type { RdmRecord } from './rdm-json.ts';
 import { rdmDraftBody, type RdmTarget } from './rdm-metadata.ts';
 import { fileEntries, fromRdm, md5Of, notesOf } from './rdm-records.ts';
 
-/** Zenodo's limits (50 GB a file); other instances set their own, reported by the server. */
-const MAX_FILE_SIZE = 50e9;
 
 export class InvenioStorage implements StorageBackend {
   readonly #api: NativeApi;
@@ -116,7 +117,7 @@ export class InvenioStorage implements StorageBackend {
 
   /** The caller's records and drafts whose title is exactly this (search: it lags). */
   async #byTitle(title: string): Promise<RdmRecord[]> {
-    return (await this.#api.userRecords(`metadata.title:"${quote(title)}"`, false)).filter((r) => r.metadata?.title === title);
+    return (await this.#api.userRecords(`metadata.title:"${quoteQuery(title)}"`, false)).filter((r) => r.metadata?.title === title);
   }
 
   /** A draft or record recorded earlier; gone, someone else's, or of another image means unknown. */
@@ -136,7 +137,7 @@ export class InvenioStorage implements StorageBackend {
   async openDraft(request: VersionRequest, located: Located, given: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
     // The record says what image it holds in its notes, as on Zenodo (the original donodo's keys first).
     const { body } = rdmDraftBody({ ...given, notes: notesWithIdentity(given.notes, request.identity) }, this.#target);
-    if (options.size !== undefined) checkSize('image archive', options.size);
+    if (options.size !== undefined) checkFileSize('image archive', options.size);
     this.#requireToken();
     let draft: RdmRecord;
     let action: Draft['action'];
@@ -175,7 +176,7 @@ export class InvenioStorage implements StorageBackend {
   }
 
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
-    checkSize(source.key, source.size);
+    checkFileSize(source.key, source.size);
     const id = draft.record.recordId;
     // A key registered by an interrupted run (pending, or committed with other bytes) is replaced.
     if ((await this.#api.draftFiles(id)).some((f) => f.key === source.key)) await this.#api.deleteDraftFile(id, source.key);
@@ -217,9 +218,9 @@ export class InvenioStorage implements StorageBackend {
 
   /** Version DOIs first (all versions), then concept DOIs (latest version). */
   async #byDoi(doi: string): Promise<RdmRecord | undefined> {
-    const version = (await this.#api.searchRecords(`pids.doi.identifier:"${quote(doi)}"`, true))[0];
+    const version = (await this.#api.searchRecords(`pids.doi.identifier:"${quoteQuery(doi)}"`, true))[0];
     if (version) return version;
-    const concept = (await this.#api.searchRecords(`parent.pids.doi.identifier:"${quote(doi)}"`, false))[0];
+    const concept = (await this.#api.searchRecords(`parent.pids.doi.identifier:"${quoteQuery(doi)}"`, false))[0];
     return concept ? ((await this.#api.latest(concept.id)) ?? concept) : undefined;
   }
 
@@ -227,18 +228,13 @@ export class InvenioStorage implements StorageBackend {
     const versions = await this.#api.versions(record.id);
     const match = versions.find((v) => v.metadata?.version === tag);
     if (match) return match;
-    const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
-    throw new DonodoError<StorageErrorCode>('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.parent?.pids?.doi?.identifier ?? record.parent?.id))}) has no version "${tag}".`, {
-      hint: `Versions found: ${known.length ? cleanText(known.join(', ')) : 'none'}.`,
-    });
+    throw tagNotFound(reference, String(record.parent?.pids?.doi?.identifier ?? record.parent?.id), tag, versions.map((v) => v.metadata?.version));
   }
 
   #requireToken(): void {
     const endpoint = this.#api.http.endpoint;
     if (endpoint.token) return;
-    throw new DonodoError('INVENIO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
-      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ (on Zenodo with the scopes deposit:write and deposit:actions), then export ${endpoint.tokenSource}=<token>.`,
-    });
+    throw missingToken(endpoint, 'INVENIO_NO_TOKEN');
   }
 }
 
@@ -247,16 +243,3 @@ function isPublishedVersion(record: RdmRecord): boolean {
   return record.is_published === true && record.is_draft !== true;
 }
 
-function checkSize(name: string, size: number): void {
-  if (size > MAX_FILE_SIZE) {
-    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
-      hint: 'Make the image smaller, or ask the repository for more quota.',
-    });
-  }
-  if (size === 0) throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; InvenioRDM does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
-}
-
-/** Escape a value for a quoted query string. */
-function quote(value: string): string {
-  return value.replace(/[\\"]/g, (c) => `\\${c}`);
-}

@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
 import { HTTPError } from 'ky';
 import {
-  cleanText,
+  checkFileSize,
   DonodoError,
   isImageArchiveKey,
   MeasuringStream,
+  missingToken,
   identityFromNotes,
+  quoteQuery,
+  tagNotFound,
   notesWithIdentity,
   type ArchiveFile,
   type ArchivedRecord,
@@ -24,8 +27,6 @@ import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
 import { fromDeposition, fromRecord, md5Of, recordFiles } from './records.ts';
 import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
-/** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
-export const MAX_FILE_SIZE = 50e9;
 const PAGE_SIZE = 100;
 
 /**
@@ -129,14 +130,14 @@ export class ZenodoStorage implements StorageBackend {
 
   /** The caller's depositions whose title is exactly this (search: it lags). */
   async #byTitle(title: string): Promise<Deposition[]> {
-    return (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
+    return (await this.#search(`title:"${quoteQuery(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
   }
 
   async openDraft(request: VersionRequest, located: Located, given: DepositionMetadata, options: DraftOptions = {}): Promise<Draft> {
     const { keep, created } = options;
     // The record says what image it holds where Zenodo keeps it: in the notes (the original donodo's keys first).
     const metadata = { ...given, notes: notesWithIdentity(given.notes, request.identity) };
-    if (options.size !== undefined) checkSize('image archive', options.size);
+    if (options.size !== undefined) checkFileSize('image archive', options.size);
     this.#requireToken();
     let deposition: Deposition;
     let action: Draft['action'];
@@ -177,7 +178,7 @@ export class ZenodoStorage implements StorageBackend {
   }
 
   async upload(draft: Draft, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
-    checkSize(source.key, source.size);
+    checkFileSize(source.key, source.size);
     const bucket = this.#buckets.get(draft.record.recordId) ?? (await this.#readBucket(draft.record.recordId));
     const stored = await this.#http.putFile<BucketFile>(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
@@ -228,19 +229,16 @@ export class ZenodoStorage implements StorageBackend {
 
   /** A DOI that is not Zenodo-shaped: search version DOIs (all versions), then concept DOIs (latest). */
   async #byDoi(doi: string): Promise<ZenodoRecord | undefined> {
-    const versions = await this.#records(`doi:"${quote(doi)}"`, true);
+    const versions = await this.#records(`doi:"${quoteQuery(doi)}"`, true);
     if (versions[0]) return versions[0];
-    return (await this.#records(`conceptdoi:"${quote(doi)}"`, false))[0];
+    return (await this.#records(`conceptdoi:"${quoteQuery(doi)}"`, false))[0];
   }
 
   async #versionWithTag(record: ZenodoRecord, tag: string, reference: string): Promise<ZenodoRecord> {
     const versions = await this.#records(`conceptrecid:${record.conceptrecid}`, true);
     const match = versions.find((v) => v.metadata?.version === tag);
     if (match) return match;
-    const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
-    throw new DonodoError<StorageErrorCode>('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.conceptdoi ?? record.conceptrecid))}) has no version "${tag}".`, {
-      hint: `Versions found: ${known.length ? cleanText(known.join(', ')) : 'none'}.`,
-    });
+    throw tagNotFound(reference, String(record.conceptdoi ?? record.conceptrecid), tag, versions.map((v) => v.metadata?.version));
   }
 
   async #newVersion(concept: ArchivedRecord, request: VersionRequest): Promise<Deposition> {
@@ -323,21 +321,7 @@ export class ZenodoStorage implements StorageBackend {
   #requireToken(): void {
     const endpoint = this.#http.endpoint;
     if (endpoint.token) return;
-    throw new DonodoError('ZENODO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
-      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --storage dir --dir PATH.)`,
-    });
-  }
-}
-
-/** Zenodo's limits for one file: at most 50 GB, and not empty. */
-function checkSize(name: string, size: number): void {
-  if (size > MAX_FILE_SIZE) {
-    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
-      hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
-    });
-  }
-  if (size === 0) {
-    throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
+    throw missingToken(endpoint, 'ZENODO_NO_TOKEN');
   }
 }
 
@@ -352,7 +336,3 @@ function isRemoveFilesFirst(cause: unknown): boolean {
   return http instanceof HTTPError && http.response.status === 400 && JSON.stringify(http.data ?? '').includes('remove all files');
 }
 
-/** Escape a value for a quoted Elasticsearch query string. */
-function quote(value: string): string {
-  return value.replace(/[\\"]/g, (c) => `\\${c}`);
-}
