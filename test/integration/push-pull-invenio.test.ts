@@ -79,6 +79,29 @@ describe('--storage invenio on Zenodo (the emulator in Zenodo mode)', () => {
     expect(zenodo.requests.filter((r) => r.url.includes('/deposit/') || r.url.includes('/api/files/'))).toEqual([]);
   });
 
+  it('shares records with the zenodo storage: a concept begun through zenodo gets its next version through invenio, and each pulls the other’s', async () => {
+    const name = `${NAME}-mixed`;
+    const ids = [await buildTestImage(`${name}:1.0`), await buildTestImage(`${name}:2.0`)];
+    const viaZenodo = (args: string[]) =>
+      runCli([...args, ...(args[0] === 'push' ? ['--no-lock'] : []), '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl], { env: { ZENODO_TOKEN: zenodo.token } });
+    try {
+      const first = await viaZenodo(['push', `${name}:1.0`, '-y', '--json']);
+      expect(first.code, first.stderr).toBe(0);
+      const second = await run(['push', `${name}:2.0`, '-y', '--json', '-t', publisher]);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.json[0]).toMatchObject({ status: 'published', conceptRecId: first.json[0].conceptRecId, version: '2.0' });
+      await removeImages(`${name}:1.0`, `${name}:2.0`);
+      const byInvenio = await run(['pull', first.json[0].doi, '--json']);
+      expect(byInvenio.code, byInvenio.stderr).toBe(0);
+      expect(byInvenio.json[0].imageId).toBe(ids[0]);
+      const byZenodo = await viaZenodo(['pull', first.json[0].conceptDoi, '--json']);
+      expect(byZenodo.code, byZenodo.stderr).toBe(0);
+      expect(byZenodo.json[0].imageId).toBe(ids[1]);
+    } finally {
+      await removeImages(`${name}:1.0`, `${name}:2.0`);
+    }
+  });
+
   it('refuses metadata Zenodo’s RDM schema rejects before any request: no family name, no publisher', async () => {
     const bad = path.join(folder, 'bad.json');
     writeFileSync(bad, JSON.stringify({ creators: [{ name: ', Jane' }] }));
