@@ -123,7 +123,13 @@ export class ZenodoHttp {
   async json<T>(method: 'get' | 'post' | 'put' | 'delete', pathOrLink: string, action: string, options: Options = {}): Promise<T> {
     const url = this.url(pathOrLink);
     this.#settings.logger.debug(`${method.toUpperCase()} ${url}`);
-    const retry = method === 'post' ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000 } : undefined;
+    // ky merges these options into the instance's, arrays included (statusCodes would become
+    // [408, 429, 500, …, 429]), so only shouldRetry keeps a POST from being repeated after a 5xx or a
+    // timeout, when the server may have acted on it (a second deposition, a second version).
+    const retry =
+      method === 'post'
+        ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000, shouldRetry: ({ error }: { error: Error }) => error instanceof HTTPError && error.response.status === 429 }
+        : undefined;
     try {
       const response = await this.#ky(url, { method, ...(retry ? { retry } : {}), ...options });
       this.#rateLimit.observe(response.headers);
