@@ -1,25 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
+import type { Emulator } from '../emulator/index.ts';
 import { runCli } from '../support/cli.ts';
+import { invenioProject, type InvenioProject } from '../support/invenio-project.ts';
 import { openDrafts, versionsOf } from '../support/emulator-state.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/invfault-${process.pid}`;
 const TITLE = `Docker image ${NAME}`;
+let testbed: InvenioProject;
 let zenodo: Emulator;
-let project: string;
-let publisher: string;
 const built: string[] = [];
 
 async function image(tag: string, extraBytes = 0): Promise<string> {
   built.push(`${NAME}:${tag}`);
   return buildTestImage(`${NAME}:${tag}`, { extraBytes });
 }
-const donodo = (rest: string[]) =>
-  runCli([...rest, '-t', publisher, '--storage', 'invenio', '--invenio-url', zenodo.apiUrl, '--invenio-zenodo'], { cwd: project, env: { ZENODO_TOKEN: zenodo.token } });
+const donodo = (rest: string[]) => runCli(testbed.args(...rest), { cwd: testbed.project, env: { ZENODO_TOKEN: zenodo.token } });
 
 /** Exactly one published version for the tag, no draft left, and its file is the archive push made. */
 function expectOneVersion(tag: string, md5: string) {
@@ -28,16 +24,12 @@ function expectOneVersion(tag: string, md5: string) {
 }
 
 beforeAll(async () => {
-  // A search index that lags, as Zenodo's does: reruns find what they made by the ids the lock file keeps.
-  zenodo = await startEmulator({ indexDelayMs: 3000 });
-  project = await mkdtemp(path.join(os.tmpdir(), 'donodo-invenio-faults-'));
-  publisher = path.join(project, 'publisher.json');
-  await writeFile(publisher, JSON.stringify({ imprint_publisher: 'Zenodo' }));
+  testbed = await invenioProject('donodo-invenio-faults-');
+  zenodo = testbed.zenodo;
 });
 afterAll(async () => {
   await removeImages(...built);
-  await zenodo.close();
-  await rm(project, { recursive: true, force: true });
+  await testbed.close();
 });
 
 describe('the invenio storage ends with one published version per tag despite faults', () => {

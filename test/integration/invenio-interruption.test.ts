@@ -4,22 +4,20 @@
  * Each moment is chosen by state (the held request arrived), never by a timer. Killing the process
  * while request N+1 is held is also killing it right after request N was answered.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator, type RequestMatcher } from '../emulator/index.ts';
+import type { Emulator, RequestMatcher } from '../emulator/index.ts';
 import { runCli, startCli } from '../support/cli.ts';
+import { invenioProject, type InvenioProject } from '../support/invenio-project.ts';
 import { openDrafts, versionsOf } from '../support/emulator-state.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/invkill-${process.pid}`;
+let testbed: InvenioProject;
 let zenodo: Emulator;
 let project: string;
-let publisher: string;
 const built: string[] = [];
 
-const args = (...rest: string[]) => [...rest, '-t', publisher, '--storage', 'invenio', '--invenio-url', zenodo.apiUrl, '--invenio-zenodo'];
+const args = (...rest: string[]) => testbed.args(...rest);
 const env = () => ({ ZENODO_TOKEN: zenodo.token });
 
 async function image(reference: string): Promise<void> {
@@ -44,15 +42,12 @@ async function killAtThenRerun(name: string, tag: string, matcher: RequestMatche
 
 beforeAll(async () => {
   // Search lags: what the killed run made must be found through the lock file's ids.
-  zenodo = await startEmulator({ indexDelayMs: 3000 });
-  project = await mkdtemp(path.join(os.tmpdir(), 'donodo-invenio-kill-'));
-  publisher = path.join(project, 'publisher.json');
-  await writeFile(publisher, JSON.stringify({ imprint_publisher: 'Zenodo' }));
+  testbed = await invenioProject('donodo-invenio-kill-');
+  ({ zenodo, project } = testbed);
 });
 afterAll(async () => {
   await removeImages(...built);
-  await zenodo.close();
-  await rm(project, { recursive: true, force: true });
+  await testbed.close();
 });
 
 const FIRST_VERSION: Array<[string, RequestMatcher]> = [
