@@ -1,10 +1,13 @@
 import type { Readable } from 'node:stream';
 import { HTTPError } from 'ky';
 import {
-  cleanText,
+  checkFileSize,
   DonodoError,
   MeasuringStream,
+  missingToken,
   notesWithIdentity,
+  quoteQuery,
+  tagNotFound,
   type ArchiveFile,
   type ArchivedRecord,
   type ConceptVersions,
@@ -14,15 +17,13 @@ import {
   type StorageBackend,
   type StorageErrorCode,
   type UploadSource,
+  type ZenodoHttp,
 } from '../../src/plugin-api.ts';
 import { conceptVersions } from './concept-versions.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
 import { fromDeposition, fromRecord, handleOf, md5Of } from './records.ts';
-import type { ZenodoHttp } from './zenodo-http.ts';
-import type { Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
+import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
-/** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
-export const MAX_FILE_SIZE = 50e9;
 const PAGE_SIZE = 100;
 
 /**
@@ -52,12 +53,12 @@ export class ZenodoStorage implements StorageBackend {
   }
 
   checkFile(key: string, size: number): void {
-    checkSize(key, size);
+    checkFileSize(key, size);
   }
 
   async findConcepts(title: string): Promise<string[]> {
     this.#requireToken();
-    const found = (await this.#search(`title:"${quote(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
+    const found = (await this.#search(`title:"${quoteQuery(title)}"`, false)).filter((d) => (d.title || d.metadata?.title) === title);
     return [...new Set(found.map((d) => String(d.conceptrecid)))];
   }
 
@@ -118,10 +119,10 @@ export class ZenodoStorage implements StorageBackend {
   }
 
   async upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
-    checkSize(source.key, source.size);
+    checkFileSize(source.key, source.size);
     // List results carry no bucket link: then the draft is read for it.
     const bucket = handleOf(draft).bucket ?? (await this.#readBucket(draft.recordId));
-    const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
+    const stored = await this.#http.putFile<BucketFile>(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
   }
 
@@ -189,19 +190,16 @@ export class ZenodoStorage implements StorageBackend {
 
   /** A DOI that is not Zenodo-shaped: search version DOIs (all versions), then concept DOIs (latest). */
   async #byDoi(doi: string): Promise<ZenodoRecord | undefined> {
-    const versions = await this.#records(`doi:"${quote(doi)}"`, true);
+    const versions = await this.#records(`doi:"${quoteQuery(doi)}"`, true);
     if (versions[0]) return versions[0];
-    return (await this.#records(`conceptdoi:"${quote(doi)}"`, false))[0];
+    return (await this.#records(`conceptdoi:"${quoteQuery(doi)}"`, false))[0];
   }
 
   async #versionWithTag(record: ZenodoRecord, tag: string, reference: string): Promise<ZenodoRecord> {
     const versions = await this.#records(`conceptrecid:${record.conceptrecid}`, true);
     const match = versions.find((v) => v.metadata?.version === tag);
     if (match) return match;
-    const known = [...new Set(versions.map((v) => v.metadata?.version).filter(Boolean))];
-    throw new DonodoError<StorageErrorCode>('TAG_NOT_FOUND', `The concept of "${reference}" (${cleanText(String(record.conceptdoi ?? record.conceptrecid))}) has no version "${tag}".`, {
-      hint: `Versions found: ${known.length ? cleanText(known.join(', ')) : 'none'}.`,
-    });
+    throw tagNotFound(reference, String(record.conceptdoi ?? record.conceptrecid), tag, versions.map((v) => v.metadata?.version));
   }
 
   /** The concept's pending draft, as search shows it (the core has read directly the drafts it knows of). */
@@ -252,21 +250,7 @@ export class ZenodoStorage implements StorageBackend {
   #requireToken(): void {
     const endpoint = this.#http.endpoint;
     if (endpoint.token) return;
-    throw new DonodoError('ZENODO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
-      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --storage dir --dir PATH.)`,
-    });
-  }
-}
-
-/** Zenodo's limits for one file: at most 50 GB, and not empty. */
-function checkSize(name: string, size: number): void {
-  if (size > MAX_FILE_SIZE) {
-    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
-      hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
-    });
-  }
-  if (size === 0) {
-    throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
+    throw missingToken(endpoint, 'ZENODO_NO_TOKEN');
   }
 }
 
@@ -278,9 +262,4 @@ function withIdentity(metadata: DepositionMetadata, identity: ImageIdentity): De
 function isRemoveFilesFirst(cause: unknown): boolean {
   const http = (cause as { cause?: unknown })?.cause;
   return http instanceof HTTPError && http.response.status === 400 && JSON.stringify(http.data ?? '').includes('remove all files');
-}
-
-/** Escape a value for a quoted Elasticsearch query string. */
-function quote(value: string): string {
-  return value.replace(/[\\"]/g, (c) => `\\${c}`);
 }

@@ -68,7 +68,7 @@ export interface ConceptVersions {
 }
 
 /**
- * Where archives are kept. Built-ins: `dir` (a local folder) and `zenodo`.
+ * Where archives are kept. Built-ins: `dir` (a local folder), `zenodo` (the legacy deposit API) and `invenio` (the native InvenioRDM API).
  *
  * A storage offers operations; the core (src/archiving/, src/steps/push/) holds the policy: what
  * exists for a tag, whether to resume a draft, make a new version or refuse, which files to prune,
@@ -92,6 +92,11 @@ export interface StorageBackend {
   check?(): Promise<void>;
   /** Throws (`FILE_TOO_LARGE`, `FILE_EMPTY`) when the storage cannot hold a file of this size; called before any draft is made. Optional. */
   checkFile?(key: string, size: number): void;
+  /**
+   * Check the rendered metadata against the storage's own schema (e.g. InvenioRDM's RDM metadata after
+   * mapping), before any request; throws a METADATA_INVALID DonodoError listing every problem. Optional.
+   */
+  checkMetadata?(metadata: DepositionMetadata): void;
 
   /** Ids of the caller's concepts whose title is exactly `title`, most recent first (may lag). */
   findConcepts(title: string): Promise<string[]>;

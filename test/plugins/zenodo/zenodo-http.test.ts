@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
-import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
+import { resolveEndpoint } from '../../../src/http/endpoint.ts';
+import { ZenodoHttp } from '../../../src/http/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
 import { localServers } from '../../support/local-server.ts';
@@ -21,6 +21,29 @@ function client(origin: string, warnings: string[] = []) {
 }
 
 describe('HTTP to Zenodo', () => {
+  it('repeats a POST only after a 429, never after a 500 (the server may have acted on it)', async () => {
+    let calls = 0;
+    const failing = await serve((_req, res) => {
+      calls++;
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end('{"status": 500, "message": "Internal server error."}');
+    });
+    await expect(client(failing.origin).json('post', 'records', 'create the draft')).rejects.toMatchObject({ code: 'ZENODO_SERVER_ERROR' });
+    expect(calls).toBe(1);
+    let limited = 0;
+    const busy = await serve((_req, res) => {
+      if (limited++ === 0) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '0' });
+        res.end('{"message":"30 per 1 minute","status":429}');
+        return;
+      }
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end('{"id": 1}');
+    });
+    expect(await client(busy.origin).json('post', 'records', 'create the draft')).toEqual({ id: 1 });
+    expect(limited).toBe(2);
+  });
+
   it('sends the token in the Authorization header to Zenodo, never in the URL, and not to another host it is redirected to', async () => {
     const storage = await serve((_req, res) => res.end('bytes'));
     const api = await serve((_req, res) => {

@@ -1,9 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Options } from 'ky';
-import { DonodoError, HttpKit, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
+import type { Logger } from '../contracts/plugin.ts';
+import type { ProgressSink } from '../contracts/progress.ts';
+import type { UploadSource } from '../contracts/storage-backend.ts';
+import { DonodoError } from '../errors/donodo-error.ts';
 import { isSafeTransport, type Endpoint } from './endpoint.ts';
+import { HttpKit } from './http-kit.ts';
 import { translateHttpError } from './zenodo-errors.ts';
-import type { BucketFile } from './zenodo-json.ts';
 
 export interface HttpSettings {
   userAgent: string;
@@ -28,9 +31,10 @@ const ANSWER_AFTER_UPLOAD_MS = 15 * 60_000;
 export const MAX_JSON_ANSWER_BYTES = 16_000_000;
 
 /**
- * HTTP to one Zenodo, on the plugin API's HTTP kit (one retry policy, idle timer, rate-limit
- * pacing, the token only in the Authorization header and only to the API's own origin). What is
- * Zenodo's here: its URLs and links, which redirects and links are followed, and its errors.
+ * HTTP to one Zenodo or InvenioRDM repository (the zenodo and invenio storages), on the HTTP kit
+ * (one retry policy, idle timer, rate-limit pacing, the token only in the Authorization header and
+ * only to the API's own origin). What is the service's here: its URLs and links, which redirects
+ * and links are followed, and its errors.
  */
 export class ZenodoHttp {
   readonly endpoint: Endpoint;
@@ -78,13 +82,13 @@ export class ZenodoHttp {
   }
 
   /** Like `json` for a GET, but a 404 gives undefined. */
-  async maybe<T>(pathOrLink: string, action: string): Promise<T | undefined> {
-    return this.#kit.maybe<T>(this.url(pathOrLink), action);
+  async maybe<T>(pathOrLink: string, action: string, options: Options = {}): Promise<T | undefined> {
+    return this.#kit.maybe<T>(this.url(pathOrLink), action, options);
   }
 
-  /** Upload a file into a bucket with a PUT of known length (Zenodo refuses chunked uploads). */
-  async putFile(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<BucketFile> {
-    return (await this.#kit.upload(this.url(link), source, progress, action)) as BucketFile;
+  /** Upload a file with a PUT of known length (Zenodo refuses chunked uploads); answers the service's JSON. */
+  async putFile<T>(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<T> {
+    return (await this.#kit.upload(this.url(link), source, progress, action)) as T;
   }
 
   /** Stream a download that resumes after broken connections. */
