@@ -8,8 +8,11 @@ import { archiveOf, imageOf, type PushContext } from './steps/push/push-context.
 /** What `push` reports per image (`--json` prints this object). */
 export interface PushResult {
   image: string;
-  /** published, unchanged (already published with this image), unpublished (draft kept), planned (--dry-run), failed. */
-  status: 'published' | 'unchanged' | 'unpublished' | 'planned' | 'failed';
+  /**
+   * published, unchanged (already published with this image), unpublished (draft kept), submitted
+   * (submitted for review: published once the community's curators accept it), planned (--dry-run), failed.
+   */
+  status: 'published' | 'unchanged' | 'unpublished' | 'submitted' | 'planned' | 'failed';
   /** Where the image came from, as given, when that is not its NAME:TAG (`docker-archive:x.tar`). */
   source?: string;
   imageId?: string;

@@ -5,6 +5,7 @@ import { NativeApi } from './native-api.ts';
 export interface InvenioOptions extends HttpOptions {
   url?: string;
   zenodo?: boolean;
+  community?: string;
 }
 
 const ZENODO_HOSTS = ['zenodo.org', 'sandbox.zenodo.org'];
@@ -31,12 +32,19 @@ const plugin: DonodoPlugin<'storage', InvenioOptions> = {
         type: 'boolean',
         description: 'The repository is Zenodo (publisher required, notes kept as a "notes" description, ZENODO_TOKEN). Default: true for zenodo.org and sandbox.zenodo.org, else false.',
       },
+      community: {
+        type: 'string',
+        minLength: 1,
+        description:
+          'Publish by submitting each version to this community (slug or id). A community that reviews submissions publishes once its curators accept: push then ends "submitted for review" (exit code 3), and a rerun after acceptance finds the published record.',
+      },
       ...HTTP_OPTION_PROPERTIES,
     },
   },
   cliOptions: [
     { flags: '--invenio-url <url>', option: 'url', description: 'API base of an InvenioRDM repository (or DONODO_INVENIO_URL); https, or http to this machine' },
     { flags: '--invenio-zenodo', option: 'zenodo', description: 'the InvenioRDM repository is Zenodo (e.g. a local emulator of it)' },
+    { flags: '--invenio-community <slug>', option: 'community', description: 'publish by submitting to this community, which may review first (exit code 3: submitted for review)' },
   ],
   create(options, deps) {
     const url = options.url ?? deps.env.DONODO_INVENIO_URL?.trim() ?? undefined;
@@ -50,7 +58,7 @@ const plugin: DonodoPlugin<'storage', InvenioOptions> = {
       ...resolveEndpoint({ url }, { ...deps.env, DONODO_ZENODO_URL: undefined, ZENODO_TOKEN: deps.env[tokenSource] }, deps.optionSources),
       tokenSource,
     };
-    return new InvenioStorage(new NativeApi(httpFor(endpoint, options, deps)), { zenodo });
+    return new InvenioStorage(new NativeApi(httpFor(endpoint, options, deps)), { zenodo }, options.community);
   },
 };
 

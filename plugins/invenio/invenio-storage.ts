@@ -37,11 +37,14 @@ import { fromRdm, md5Of } from './rdm-records.ts';
 export class InvenioStorage implements StorageBackend {
   readonly #api: NativeApi;
   readonly #target: RdmTarget;
+  readonly #community: string | undefined;
   readonly location: string;
 
-  constructor(api: NativeApi, target: RdmTarget) {
+  /** `community`: publish by submitting to this community (slug or id), which may review first. */
+  constructor(api: NativeApi, target: RdmTarget, community?: string) {
     this.#api = api;
     this.#target = target;
+    this.#community = community;
     this.location = api.http.endpoint.api;
   }
 
@@ -125,7 +128,14 @@ export class InvenioStorage implements StorageBackend {
   }
 
   async publish(draft: ArchivedRecord): Promise<ArchivedRecord> {
-    return fromRdm(await this.#api.publish(draft.recordId));
+    if (!this.#community) return fromRdm(await this.#api.publish(draft.recordId));
+    // Into a community: a submission, which its curators accept (publish) or decline; one that does
+    // not review accepts it at once. Either way the record is read again to say which.
+    await this.#api.setReview(draft.recordId, this.#community);
+    await this.#api.submitReview(draft.recordId);
+    const now = await this.read(draft.recordId);
+    if (!now) throw new DonodoError<StorageErrorCode>('RECORD_NOT_FOUND', `Draft ${draft.recordId} is gone from ${this.#origin} after its submission for review.`, { hint: 'Run the push again.' });
+    return now;
   }
 
   async resolve(reference: string, options: { tag?: string }): Promise<ArchivedRecord> {
@@ -179,9 +189,10 @@ export class InvenioStorage implements StorageBackend {
     return record;
   }
 
-  /** The record id a Zenodo DOI encodes, on Zenodo only. */
+  /** The record id a DOI of this Zenodo encodes (`<prefix>/zenodo.N`), on Zenodo only; others are searched for. */
   #zenodoId(doi: string): string | undefined {
-    return this.#target.zenodo ? /^10\.\d+\/zenodo\.(\d+)$/i.exec(doi)?.[1] : undefined;
+    const [prefix, suffix] = doi.split('/', 2);
+    return this.#target.zenodo && prefix === this.#api.http.endpoint.doiPrefix ? /^zenodo\.(\d+)$/i.exec(suffix ?? '')?.[1] : undefined;
   }
 
   /** A published record by id; a concept id gives its latest version. */

@@ -56,6 +56,16 @@ export class NativeApi {
     return this.http.json<RdmRecord>('post', `records/${id}/draft/actions/publish`, 'publish the draft', { headers: RDM });
   }
 
+  /** `PUT …/draft/review`: the draft is to be submitted to `community` (slug or id) rather than published. */
+  setReview(id: string, community: string): Promise<unknown> {
+    return this.http.json('put', `records/${id}/draft/review`, `address the draft to community ${community}`, { json: { receiver: { community }, type: 'community-submission' } });
+  }
+
+  /** `POST …/draft/actions/submit-review` → 202: in review (or published at once by a community that does not review). */
+  submitReview(id: string): Promise<unknown> {
+    return this.http.json('post', `records/${id}/draft/actions/submit-review`, 'submit the draft for review', { json: {} });
+  }
+
   /** `GET …/draft/files`: committed and pending entries. */
   async draftFiles(id: string): Promise<RdmFileEntry[]> {
     return (await this.http.json<RdmFileList>('get', `records/${id}/draft/files`, 'list the draft files')).entries ?? [];

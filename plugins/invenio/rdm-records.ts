@@ -41,6 +41,8 @@ export function fromRdm(record: RdmRecord): ArchivedRecord {
     version: typeof metadata.version === 'string' ? metadata.version : undefined,
     title: typeof metadata.title === 'string' ? metadata.title : '',
     published,
+    // Submitted to a community that reviews submissions, not accepted yet (RDM's draft status).
+    ...(!published && record.status === 'in_review' ? { inReview: true } : {}),
     webUrl: record.links.self_html,
     // What the core and the output read, in the deposition metadata's terms.
     metadata: { ...(metadata.title !== undefined ? { title: metadata.title } : {}), ...(metadata.version !== undefined ? { version: metadata.version } : {}), ...(notes !== undefined ? { notes } : {}) },

@@ -64,5 +64,6 @@ export async function pushCommand(session: Session, services: Services, invocati
 
 function exitCode(results: PushResult[]): number {
   if (results.some((r) => r.status === 'failed')) return 1;
-  return results.some((r) => r.status === 'unpublished') ? 2 : 0;
+  if (results.some((r) => r.status === 'unpublished')) return 2;
+  return results.some((r) => r.status === 'submitted') ? 3 : 0;
 }

@@ -27,6 +27,10 @@ export function printPush(output: Write, result: PushResult): void {
       write(`${result.image} uploaded but NOT published; the draft is kept at ${result.webUrl ?? `record ${result.recordId}`}\n`);
       write(`  Publish it there, or run the same push again with --auto-publish (-y).\n`);
       break;
+    case 'submitted':
+      write(`${result.image} submitted for review, NOT published yet: the community's curators publish it once they accept it (${result.webUrl ?? `record ${result.recordId}`})\n`);
+      write(`  Run the same push again after that to record the published version.\n`);
+      break;
     case 'planned':
       write(`${result.image}: would ${planText(result)}\n`);
       return;

@@ -26,6 +26,11 @@ export interface ArchivedRecord {
   version?: string;
   title: string;
   published: boolean;
+  /**
+   * A draft submitted for review to a community whose curators review submissions (InvenioRDM), not
+   * accepted yet: the repository publishes it once they accept it. `publish` may answer such a draft.
+   */
+  inReview?: boolean;
   /** Where a person can look at the record or draft. */
   webUrl?: string;
   metadata: DepositionMetadata;
@@ -121,7 +126,10 @@ export interface StorageBackend {
   deleteFile(draft: ArchivedRecord, file: ArchiveFile): Promise<void>;
   /** Store the file in the draft, replacing a file of the same key; returns what the server stored. */
   upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile>;
-  /** Publish the draft; returns the published record. */
+  /**
+   * Publish the draft; returns the published record, or the draft `inReview` when the repository
+   * publishes only after a curator's review (the core reports "submitted for review").
+   */
   publish(draft: ArchivedRecord): Promise<ArchivedRecord>;
 
   /**

@@ -47,6 +47,12 @@ export const locateVersion: Step<PushContext, 'storage'> = {
     const provisional = Boolean(context.turn) && !context.waited;
     if (located.kind === 'draft' && !provisional) {
       refuseOtherTag(context, located.record);
+      if (located.record.inReview) {
+        // Submitted earlier and not accepted yet: nothing to do but wait for the curators.
+        context.record = located.record;
+        context.outcome = 'submitted';
+        return;
+      }
       // A draft found through a record id of earlier runs says nothing of what others published since.
       const other = await findPublished(storage, request, located.record);
       if (other) throw errors.publishedMeanwhile(imageOf(context), other, located.record);
@@ -120,7 +126,8 @@ export async function recordInLock(context: PushContext, location: string): Prom
   });
 }
 
-/** Steps after `locate` skip with this reason when the version is published already. */
+/** Steps after `locate` skip with this reason when the version is published already, or waits for review. */
 export function skipWhenUnchanged(context: PushContext): string | false {
+  if (context.outcome === 'submitted') return `submitted for review as record ${context.record!.recordId}, not accepted yet`;
   return context.outcome === 'unchanged' ? `already published as ${context.record!.doi ?? `record ${context.record!.recordId}`}` : false;
 }

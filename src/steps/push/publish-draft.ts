@@ -24,7 +24,8 @@ export const publishDraft: Step<PushContext, 'storage'> = {
     const other = await findPublished(storage, versionRequest(context, storage.location), context.draft!.record);
     if (other) throw errors.publishedMeanwhile(imageOf(context), other, context.draft!.record);
     context.record = await storage.publish(context.draft!.record);
-    context.outcome = 'published';
+    // A repository that reviews submissions publishes once its curators accept (a rerun then finds it).
+    context.outcome = !context.record.published && context.record.inReview ? 'submitted' : 'published';
     await recordInLock(context, services.storage.location);
   },
 };

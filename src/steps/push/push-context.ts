@@ -33,7 +33,7 @@ export interface PushContext {
   /** The published record, or the draft's record when it was left unpublished. */
   record?: ArchivedRecord;
   /** How the push ended. */
-  outcome?: 'published' | 'unchanged' | 'unpublished';
+  outcome?: 'published' | 'unchanged' | 'unpublished' | 'submitted';
   /**
    * In a batch, resolves when the previous tag of the same name is done: with nothing when it was
    * published (or already was), with its reference when it was not, which stops this tag.
