@@ -3,7 +3,8 @@ import pLimit from 'p-limit';
 import type { LoadedConfig } from './config/config.ts';
 import type { ImageSettings } from './config/image-settings.ts';
 import type { LockFile } from './lock/lock-file.ts';
-import { loadConfig } from './config/load-config.ts';
+import { readConfig, shownPath } from './config/load-config.ts';
+import { configuredPluginProblems } from './plugins/configured-plugins.ts';
 import { createPluginHost, createPushParts, createServices, type Overrides, type PushParts } from './container.ts';
 import type { PluginDeps } from './contracts/plugin.ts';
 import { DonodoError } from './errors/donodo-error.ts';
@@ -53,8 +54,13 @@ export class Session {
 
   static async open(options: SessionOptions = {}): Promise<Session> {
     const cwd = options.cwd ?? process.cwd();
-    const loaded = await loadConfig({ file: options.configFile, cwd });
+    const { loaded, problems } = await readConfig({ file: options.configFile, cwd });
+    // Every problem of the file at once: its own settings', then its plugins' options (when its
+    // "plugins" setting is sound enough to load them).
+    if (problems.some((line) => line.startsWith('plugins'))) throw errors.configInvalid(shownPath(loaded, cwd), problems);
     const host = await createPluginHost(loaded);
+    problems.push(...configuredPluginProblems(loaded, host));
+    if (problems.length) throw errors.configInvalid(shownPath(loaded, cwd), problems);
     return new Session(loaded, host, options.masker ?? new SecretMasker(), { ...options, cwd });
   }
 
