@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.ts';
+import { buildTestImage, removeImages } from '../support/images.ts';
+
+const NAME = `donodo-test/output-${process.pid}`;
+const images = [`${NAME}/a:1.0`, `${NAME}/a:1.1`, `${NAME}/b:1.0`, `${NAME}/c:1.0`, `${NAME}/d:1.0`];
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-output-'));
+  await buildTestImage(`${NAME}/big:1.0`, { extraBytes: 12_000_000 });
+  for (const image of images) await buildTestImage(image);
+});
+
+afterAll(async () => {
+  await removeImages(`${NAME}/big:1.0`, ...images);
+  await rm(dir, { recursive: true, force: true });
+});
+
+const storage = (name: string) => ['--storage', 'dir', '--dir', path.join(dir, name)];
+
+describe('progress and errors when stderr is not a terminal', () => {
+  it('prints each error once, with its hint once', async () => {
+    const run = await runCli(['push', `${NAME}/missing:1.0`, ...storage('errors'), '-y']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.match(/does not exist in the local Docker engine/g)).toHaveLength(1);
+    expect(run.stderr.match(/Build or pull it first/g)).toHaveLength(1);
+    expect(run.stderr).toContain('✖ Inspect image\n');
+  });
+
+  it('shows a transfer moving: a line every 10 % with bytes, speed and time left, between the step\'s start and its end', async () => {
+    const run = await runCli(['push', `${NAME}/big:1.0`, ...storage('big'), '-y', '--no-lock']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.split('\n');
+    const upload = lines.filter((line) => /^ {2}Upload: \d+% · /.test(line));
+    expect(upload.length).toBeGreaterThanOrEqual(5);
+    expect(upload[0]).toMatch(/^ {2}Upload: 10% · [\d.]+ MB \/ [\d.]+ MB · [\d.]+ [kMG]?B\/s · [\d.]+ s left$/);
+    expect(lines.indexOf(upload.at(-1)!)).toBeLessThan(lines.findIndex((line) => line.startsWith('✔ Upload (')));
+    expect(lines.some((line) => /^ {2}Export and compress: 50% · /.test(line))).toBe(true);
+  });
+
+  it('says "unchanged" once per image on a rerun that has nothing to do, instead of one line per skipped step', async () => {
+    const first = await runCli(['push', ...images, ...storage('batch'), '-y', '--no-lock']);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await runCli(['push', ...images, ...storage('batch'), '-y', '--no-lock']);
+    expect(again.code, again.stderr).toBe(0);
+    for (const image of images) expect(again.stderr.match(new RegExp(`^↓ ${image}: unchanged, already published as record \\d+$`, 'gm'))).toHaveLength(1);
+    expect(again.stderr).not.toMatch(/SKIPPED|skipped/);
+    expect(again.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(images.length * 4);
+  });
+});
