@@ -53,6 +53,15 @@ export function translateHttpError(cause: unknown, action: string, endpoint: End
       cause,
     });
   }
+  const host = hostFailure(cause);
+  if (host) {
+    const where = host.hostname ?? (host.address ? `${host.address}${host.port ? `:${host.port}` : ''}` : new URL(endpoint.origin).host);
+    const what = host.code === 'ECONNREFUSED' ? `nothing accepts connections at ${where}` : `the host "${where}" is not known (DNS)`;
+    return new DonodoError('ZENODO_UNREACHABLE', `Could not reach Zenodo at ${endpoint.origin} to ${action}: ${host.code}, ${what}; not retried.`, {
+      hint: 'Check the address (--zenodo-url, --sandbox, or the configuration\'s url) and that the service runs there; then run the same command again, it resumes where it stopped.',
+      cause,
+    });
+  }
   if (cause instanceof NetworkError || cause instanceof TypeError || (cause as { code?: string })?.code) {
     const reason = describeNetwork(cause);
     return new DonodoError('ZENODO_UNREACHABLE', `Could not reach Zenodo at ${endpoint.origin} to ${action}: ${reason}.`, {
@@ -74,4 +83,19 @@ function describeNetwork(cause: unknown): string {
     if (current.message) innermost = current.message;
   }
   return innermost;
+}
+
+/** The codes of a host that will not answer however often it is asked: nothing listens there, or it does not exist. */
+const HOST_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+
+/**
+ * A connection refused or a host name that does not resolve, anywhere in the chain of causes, with
+ * what the system said about where: retrying those only delays the error (429, 5xx, resets and
+ * timeouts are retried; `EAI_AGAIN`, a resolver that could not answer for now, too).
+ */
+export function hostFailure(cause: unknown): { code: string; hostname?: string; address?: string; port?: number } | undefined {
+  for (let current = cause as { code?: string; hostname?: string; address?: string; port?: number; cause?: unknown } | undefined, depth = 0; current && depth < 8; current = current.cause as typeof current, depth++) {
+    if (current.code && HOST_FAILURES.has(current.code)) return { code: current.code, hostname: current.hostname, address: current.address, port: current.port };
+  }
+  return undefined;
 }

@@ -5,13 +5,13 @@ import { isSafeTransport, type Endpoint } from './endpoint.ts';
 import { RateLimit } from './rate-limit.ts';
 import { IdleTimeoutError, resumableDownload } from './resumable-download.ts';
 import { putStream, UploadRefused } from './http-put.ts';
-import { translateHttpError } from './zenodo-errors.ts';
+import { hostFailure, translateHttpError } from './zenodo-errors.ts';
 import type { BucketFile } from './zenodo-json.ts';
 
 export interface HttpSettings {
   userAgent: string;
   logger: Logger;
-  /** Retries of a failed request (429, 5xx, timeouts, dropped connections). */
+  /** Retries of a failed request (429, 5xx, timeouts, dropped connections; never a refused connection or an unknown host). */
   retries: number;
   /** Per-attempt timeout for API calls, in ms. */
   timeoutMs: number;
@@ -64,6 +64,8 @@ export class ZenodoHttp {
         backoffLimit: 30_000,
         jitter: true,
         retryOnTimeout: true,
+        // A refused connection or an unknown host fails at once (the error names the host).
+        shouldRetry: ({ error }) => (hostFailure(error) ? false : undefined),
       },
       // No afterResponse hook: ky hands those a clone of the response, and an unread clone of a
       // download would hold its connection open. Rate-limit headers are read where responses arrive.
@@ -118,7 +120,7 @@ export class ZenodoHttp {
   async json<T>(method: 'get' | 'post' | 'put' | 'delete', pathOrLink: string, action: string, options: Options = {}): Promise<T> {
     const url = this.url(pathOrLink);
     this.#settings.logger.debug(`${method.toUpperCase()} ${url}`);
-    const retry = method === 'post' ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000 } : undefined;
+    const retry = method === 'post' ? { limit: this.#settings.retries, methods: ['post' as const], statusCodes: [429], afterStatusCodes: [429], maxRetryAfter: 120_000, shouldRetry: ({ error }: { error: Error }) => (hostFailure(error) ? false : undefined) } : undefined;
     try {
       const response = await this.#ky(url, { method, ...(retry ? { retry } : {}), ...options });
       this.#rateLimit.observe(response.headers);
@@ -235,7 +237,7 @@ function answerTooLarge(method: string, url: string, action: string): DonodoErro
 }
 
 function isRetryable(error: DonodoError): boolean {
-  return ['ZENODO_SERVER_ERROR', 'ZENODO_RATE_LIMITED', 'ZENODO_TIMEOUT', 'ZENODO_UNREACHABLE'].includes(error.code);
+  return ['ZENODO_SERVER_ERROR', 'ZENODO_RATE_LIMITED', 'ZENODO_TIMEOUT', 'ZENODO_UNREACHABLE'].includes(error.code) && !hostFailure(error.cause);
 }
 
 /** A body that broke off mid-way ("terminated", a reset socket), as opposed to a refusal. */

@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli } from '../support/cli.ts';
-import { buildTestImage, removeImages } from '../support/images.ts';
+import { buildTestImage, docker, removeImages } from '../support/images.ts';
 
 const exec = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,10 +17,11 @@ let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-edges-'));
   await buildTestImage(`${NAME}:1.0`, { extraBytes: 3_000_000 });
+  await docker('tag', `${NAME}:1.0`, `localhost:5000/${NAME}:1.0`);
 });
 
 afterAll(async () => {
-  await removeImages(`${NAME}:1.0`);
+  await removeImages(`${NAME}:1.0`, `localhost:5000/${NAME}:1.0`);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -99,4 +101,37 @@ describe('the command line as a new user tries it', () => {
     expect(run.stderr).toContain(`donodo: needs Node.js 22.18 or newer (package.json "engines"), but this is Node.js ${version.trim().slice(1)}`);
     expect(run.stderr).not.toMatch(/SyntaxError|ERR_/);
   });
+
+  it('fails at once on a refused connection or an unknown host, naming it, without retrying', async () => {
+    const port = await closedPort();
+    const started = Date.now();
+    const refused = await runCli(['push', `${NAME}:1.0`, '--zenodo-url', `http://127.0.0.1:${port}/api`, '-y', '--no-lock'], { env: { ZENODO_TOKEN: 'not-used' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`ECONNREFUSED, nothing accepts connections at 127.0.0.1:${port}; not retried. [ZENODO_UNREACHABLE`);
+    expect(refused.stderr).not.toMatch(/retry \d of/);
+    const unknown = await runCli(['pull', '10.5281/zenodo.1', '--zenodo-url', 'https://zenodo.invalid/api']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('the host "zenodo.invalid" is not known (DNS); not retried.');
+    expect(unknown.stderr).not.toMatch(/retry \d of/);
+    // Five retries with backoff take 15 s or more; none take a few seconds for both.
+    expect(Date.now() - started).toBeLessThan(12_000);
+  });
+
+  it('makes the default creator the first path component after a registry host, not the host', async () => {
+    const run = await runCli(['push', `localhost:5000/${NAME}:1.0`, '--storage', 'dir', '--dir', archive('creator'), '--dry-run', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json[0].metadata.creators).toEqual([{ name: 'donodo-test' }]);
+    const plain = await runCli(['push', `${NAME}:1.0`, '--storage', 'dir', '--dir', archive('creator'), '--dry-run', '--json']);
+    expect(plain.json[0].metadata.creators).toEqual([{ name: 'donodo-test' }]);
+  });
 });
+
+/** A local port on which nothing listens. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
