@@ -122,10 +122,16 @@ async function runListed<C extends object>(segment: Segment<C>, context: C, serv
         return reason;
       },
       task: async (_ctx, task) => {
-        const progress = new TaskProgress((line) => (task.output = line), 'live');
-        await runStep(step, context, services, progress, signal, leaveOnAbort);
+        // Progress goes on the task's own line (listr2 redraws a changed title reliably; an output line below it not always).
+        const progress = new TaskProgress((line) => (task.title = `${prefix}${step.title} ${line}`), 'live');
+        try {
+          await runStep(step, context, services, progress, signal, leaveOnAbort);
+        } catch (cause) {
+          task.title = prefix + step.title;
+          throw cause;
+        }
         const summary = progress.summary();
-        if (summary) task.title = `${prefix}${step.title} (${summary})`;
+        task.title = `${prefix}${step.title}${summary ? ` (${summary})` : ''}`;
       },
     })),
     {

@@ -1,5 +1,5 @@
 import type { ProgressSink } from '../contracts/progress.ts';
-import { formatBytes, formatDuration } from '../output/format.ts';
+import { formatBytes, formatDuration, formatRemaining } from '../output/format.ts';
 
 /** How often a progress line is printed when nothing is redrawn: every 10 % of the total, or after this long. */
 const LINE_EVERY_MS = 15_000;
@@ -69,7 +69,7 @@ export class TaskProgress implements ProgressSink {
     this.#show(this.line());
   }
 
-  /** `[████████░░░░] 40% · 4.00 MB / 10.0 MB · 2.00 MB/s · 3 s left` (the bar on a terminal only). */
+  /** `[████████░░░░] 40% · 4.00 MB / 10.0 MB · 2.00 MB/s · 3 s left` (the bar on a terminal only; the time left after a second). */
   line(): string {
     const seconds = Math.max((Date.now() - this.#started) / 1000, 0.001);
     const speed = this.#done / seconds;
@@ -77,7 +77,8 @@ export class TaskProgress implements ProgressSink {
     if (!this.#total) return `${formatBytes(this.#done)} · ${rate}`;
     const fraction = Math.min(1, this.#done / this.#total);
     const percent = `${Math.floor(fraction * 100)}%`;
-    const left = speed > 0 && fraction < 1 ? ` · ${formatDuration(((this.#total - this.#done) / speed) * 1000)} left` : '';
+    // The speed of the first moments says little about the rest: the time left shows after a second.
+    const left = seconds >= 1 && speed > 0 && fraction < 1 ? ` · ${formatRemaining(((this.#total - this.#done) / speed) * 1000)} left` : '';
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = this.#mode === 'live' ? `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ` : '';
     return `${bar}${percent} · ${formatBytes(this.#done)} / ${formatBytes(this.#total)} · ${rate}${left}`;

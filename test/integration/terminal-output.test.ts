@@ -2,21 +2,25 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { runCli } from '../support/cli.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/output-${process.pid}`;
 const images = [`${NAME}/a:1.0`, `${NAME}/a:1.1`, `${NAME}/b:1.0`, `${NAME}/c:1.0`, `${NAME}/d:1.0`];
 let dir: string;
+let zenodo: Emulator;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-output-'));
+  zenodo = await startEmulator();
   await buildTestImage(`${NAME}/big:1.0`, { extraBytes: 12_000_000 });
   for (const image of images) await buildTestImage(image);
 });
 
 afterAll(async () => {
   await removeImages(`${NAME}/big:1.0`, ...images);
+  await zenodo.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -32,12 +36,20 @@ describe('progress and errors when stderr is not a terminal', () => {
   });
 
   it('shows a transfer moving: a line every 10 % with bytes, speed and time left, between the step\'s start and its end', async () => {
-    const run = await runCli(['push', `${NAME}/big:1.0`, ...storage('big'), '-y', '--no-lock']);
+    // A link of 3 MB/s: the upload takes a few seconds, long enough for the time left to show.
+    zenodo.faults.slowLink(3_000_000);
+    let run;
+    try {
+      run = await runCli(['push', `${NAME}/big:1.0`, '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl, '-y', '--no-lock'], { env: { ZENODO_TOKEN: zenodo.token } });
+    } finally {
+      zenodo.faults.slowLink(null);
+    }
     expect(run.code, run.stderr).toBe(0);
     const lines = run.stderr.split('\n');
     const upload = lines.filter((line) => /^ {2}Upload: \d+% · /.test(line));
-    expect(upload.length).toBeGreaterThanOrEqual(5);
-    expect(upload[0]).toMatch(/^ {2}Upload: 10% · [\d.]+ MB \/ [\d.]+ MB · [\d.]+ [kMG]?B\/s · [\d.]+ s left$/);
+    expect(upload.map((line) => /Upload: (\d+)%/.exec(line)![1])).toEqual(['10', '20', '30', '40', '50', '60', '70', '80', '90']);
+    expect(upload[0]).toMatch(/^ {2}Upload: 10% · [\d.]+ MB \/ [\d.]+ MB · [\d.]+ [kMG]?B\/s( · \d+ s left)?$/);
+    expect(upload.at(-1)).toMatch(/^ {2}Upload: 90% · [\d.]+ MB \/ [\d.]+ MB · [\d.]+ [kM]B\/s · \d+ s left$/);
     expect(lines.indexOf(upload.at(-1)!)).toBeLessThan(lines.findIndex((line) => line.startsWith('✔ Upload (')));
     expect(lines.some((line) => /^ {2}Export and compress: 50% · /.test(line))).toBe(true);
   });
