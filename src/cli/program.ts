@@ -49,7 +49,7 @@ Examples:
 const EXAMPLES_PUSH = `
 Examples:
   $ donodo push my/image:1.2 -y                    publish on Zenodo (token in ZENODO_TOKEN)
-  $ donodo push my/image:1.2 --storage dir --dir ./archive
+  $ donodo push my/image:1.2 --dir ./archive       into a local archive folder (the dir storage)
   $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept
   $ donodo push --all --dry-run                    what the configuration's "images" would do
   $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox
@@ -61,7 +61,7 @@ const EXAMPLES_PULL = `
 Examples:
   $ donodo pull 10.5281/zenodo.123                 a version DOI, a DOI link, a record link or id
   $ donodo pull 10.5281/zenodo.122 --tag 1.2       a concept DOI: its version 1.2 (else the latest)
-  $ donodo pull 7 --storage dir --dir ./archive
+  $ donodo pull 7 --dir ./archive
   $ donodo pull 10.5281/zenodo.123 podman:         into Podman
   $ donodo pull 10.5281/zenodo.123 docker-archive:image.tar   into a file docker load / podman load read, no engine needed`;
 
@@ -195,7 +195,8 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
   for (const kind of KINDS) {
     for (const plugin of host.list(kind)) {
       for (const cli of plugin.cliOptions ?? []) {
-        const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}")`);
+        // A flag selects its plugin (see the action), except a metadata plugin's: those run side by side.
+        const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}"${kind === 'metadata' ? '' : '; selects it'})`);
         if (seen.has(option.long!)) continue;
         seen.add(option.long!);
         flags.push({ option, kind, plugin: plugin.name, target: cli.option });
