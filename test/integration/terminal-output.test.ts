@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli } from '../support/cli.ts';
+import { runCli, startCli } from '../support/cli.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/output-${process.pid}`;
@@ -63,4 +63,43 @@ describe('progress and errors when stderr is not a terminal', () => {
     expect(again.stderr).not.toMatch(/SKIPPED|skipped/);
     expect(again.stderr.split('\n').filter(Boolean).length).toBeLessThanOrEqual(images.length * 4);
   });
+
+  it('prints a progress line every 15 s while a transfer moves slower than 10 % in that time', async () => {
+    // 40 kB/s: 10 % of the archive takes half a minute. Once a line came 15 s after the last one
+    // without a new tenth, the push is interrupted (it cleans up after itself).
+    zenodo.faults.slowLink(40_000);
+    const { child, done } = startCli(['push', `${NAME}/big:1.0`, '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl, '-y', '--no-lock'], { env: { ZENODO_TOKEN: zenodo.token } });
+    const seen: Array<{ at: number; tenth: number }> = [];
+    let timed: { gap: number; line: string } | undefined;
+    let buffer = '';
+    let started = 0;
+    child.stderr.on('data', (data: Buffer) => {
+      buffer += data;
+      const lines = buffer.split('\n');
+      buffer = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith('✔ Prepare the draft')) started = Date.now();
+        const upload = /^ {2}Upload: (\d+)% · /.exec(line);
+        if (!upload || timed) continue;
+        const tenth = Math.floor(Number(upload[1]) / 10);
+        const last = seen.at(-1);
+        const gap = Date.now() - (last?.at ?? started);
+        if (gap >= 14_000 && (last ? last.tenth === tenth : tenth === 0)) {
+          timed = { gap, line };
+          child.kill('SIGINT');
+        }
+        seen.push({ at: Date.now(), tenth });
+      }
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    try {
+      await done;
+    } finally {
+      clearTimeout(killer);
+      zenodo.faults.slowLink(null);
+    }
+    expect(timed, 'no line came after 15 s without a new tenth').toBeDefined();
+    expect(timed!.gap).toBeLessThan(25_000);
+    expect(timed!.line).toMatch(/^ {2}Upload: \d+% · [\d.]+ [kM]B \/ [\d.]+ MB · [\d.]+ kB\/s · \d+ (s|min \d+ s) left$/);
+  }, 90_000);
 });
