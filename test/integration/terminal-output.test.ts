@@ -15,11 +15,12 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-output-'));
   zenodo = await startEmulator();
   await buildTestImage(`${NAME}/big:1.0`, { extraBytes: 12_000_000 });
+  await buildTestImage(`${NAME}/slow:1.0`, { extraBytes: 12_000_000 });
   for (const image of images) await buildTestImage(image);
 });
 
 afterAll(async () => {
-  await removeImages(`${NAME}/big:1.0`, ...images);
+  await removeImages(`${NAME}/big:1.0`, `${NAME}/slow:1.0`, ...images);
   await zenodo.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -68,7 +69,8 @@ describe('progress and errors when stderr is not a terminal', () => {
     // 40 kB/s: 10 % of the archive takes half a minute. Once a line came 15 s after the last one
     // without a new tenth, the push is interrupted (it cleans up after itself).
     zenodo.faults.slowLink(40_000);
-    const { child, done } = startCli(['push', `${NAME}/big:1.0`, '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl, '-y', '--no-lock'], { env: { ZENODO_TOKEN: zenodo.token } });
+    // (An image of its own: big:1.0 is published by the test above.)
+    const { child, done } = startCli(['push', `${NAME}/slow:1.0`, '--storage', 'zenodo', '--zenodo-url', zenodo.apiUrl, '-y', '--no-lock'], { env: { ZENODO_TOKEN: zenodo.token } });
     const seen: Array<{ at: number; tenth: number }> = [];
     let timed: { gap: number; line: string } | undefined;
     let buffer = '';
@@ -92,13 +94,14 @@ describe('progress and errors when stderr is not a terminal', () => {
       }
     });
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let run;
     try {
-      await done;
+      run = await done;
     } finally {
       clearTimeout(killer);
       zenodo.faults.slowLink(null);
     }
-    expect(timed, 'no line came after 15 s without a new tenth').toBeDefined();
+    expect(timed, `no line came after 15 s without a new tenth:\n${run.stderr}`).toBeDefined();
     expect(timed!.gap).toBeLessThan(25_000);
     expect(timed!.line).toMatch(/^ {2}Upload: \d+% · [\d.]+ [kM]B \/ [\d.]+ MB · [\d.]+ kB\/s · \d+ (s|min \d+ s) left$/);
   }, 90_000);

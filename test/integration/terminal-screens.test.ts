@@ -9,7 +9,7 @@ let zenodo: Emulator;
 
 beforeAll(async () => {
   zenodo = await startEmulator();
-  await buildTestImage(`${NAME}/big:1.0`, { extraBytes: 6_000_000 });
+  await buildTestImage(`${NAME}/big:1.0`, { extraBytes: 16_000_000 });
   for (const image of batch) await buildTestImage(image, { extraBytes: 3_000_000 });
 });
 
@@ -22,7 +22,9 @@ const push = (...args: string[]) => onTerminal(['push', ...args, '--storage', 'z
 
 describe('the screens of a terminal', () => {
   it('shows a transfer as a bar with bytes, speed and time left, and ends with each step and what it moved', async () => {
-    zenodo.faults.slowLink(2_500_000);
+    // 4 MB/s: the upload lasts a few seconds after what the socket's buffers take at once, long
+    // enough for the time left to show (it shows after a second).
+    zenodo.faults.slowLink(4_000_000);
     try {
       const run = await push(`${NAME}/big:1.0`, '-y');
       expect(run.code, run.screen).toBe(0);
