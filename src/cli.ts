@@ -27,6 +27,13 @@ import { tuneForStreaming } from './runtime/streaming-memory.ts';
  */
 const masker = new SecretMasker();
 tuneForStreaming();
+// A reader that went away (`donodo … | head -1`) closes the pipe: what is left to print is dropped
+// and the run ends as it would have, without a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
 const interruption = new Interruption((text) => void process.stderr.write(text));
 
 /** The commands on archived records: read-only, each in its own file. */
@@ -80,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   return runProgram(session.host, argv, async (invocation) => {
-    const mode: RunnerOutput['mode'] = stderr.isTTY && !invocation.global.json && !invocation.global.debug ? 'live' : 'lines';
+    const { json, debug, quiet } = invocation.global;
+    const mode: RunnerOutput['mode'] = quiet ? 'silent' : stderr.isTTY && !json && !debug ? 'live' : 'lines';
     const output: RunnerOutput = {
       mode,
       stream: stderr,

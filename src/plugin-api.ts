@@ -15,7 +15,7 @@ export { cleanText } from './output/terminal-text.ts';
 export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
 export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';
-export { isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
+export { hostFailure, isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
 export { IdleTimeoutError } from './http/idle-timer.ts';
 export { UploadRefused } from './http/stream-put.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';

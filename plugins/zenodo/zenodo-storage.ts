@@ -253,7 +253,7 @@ export class ZenodoStorage implements StorageBackend {
     const endpoint = this.#http.endpoint;
     if (endpoint.token) return;
     throw new DonodoError('ZENODO_NO_TOKEN', `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
-      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --storage dir --dir PATH.)`,
+      hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --dir PATH.)`,
     });
   }
 }

@@ -30,7 +30,11 @@ export async function pushCommand(session: Session, services: Services, invocati
   }
   const { loader, lock, locks } = await session.pushParts({ lockFile: options.lockFile as string | undefined, useLock: options.lock !== false, dryRun: Boolean(options.dryRun) });
   const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');
-  const autoPublish = Boolean(options.autoPublish ?? config.autoPublish);
+  const autoPublish = Boolean(options.autoPublish ?? options.yes ?? config.autoPublish);
+  // Said before anything is uploaded, not found out at the end of a long upload.
+  if (!autoPublish && !io.interactive && !options.dryRun) {
+    io.err(`donodo: nobody can be asked whether to publish (${global.json ? 'with --json' : 'no terminal'}) and -y was not given: drafts are uploaded and left unpublished (exit code 2); add -y (--auto-publish) to publish.\n`);
+  }
 
   const results = await push(services, references, {
     name: options.name as string | undefined,
@@ -55,10 +59,7 @@ export async function pushCommand(session: Session, services: Services, invocati
     else printPush(io.out, result);
   }
   if (!global.json && results.length > 1) printSummary(io.out, results);
-  if (!autoPublish && !io.interactive && results.some((r) => r.status === 'unpublished')) {
-    io.err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
-  }
-  if (lock?.written) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
+  if (lock?.written && !global.quiet) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
   return exitCode(results);
 }
 

@@ -3,6 +3,7 @@ import type { ArchivedRecord } from '../contracts/storage-backend.ts';
 import type { LockOwner } from '../lock/exclusive-file.ts';
 import { shortId } from '../output/format.ts';
 import { cleanText } from '../output/terminal-text.ts';
+import { schemaFile } from '../package-info.ts';
 import { DonodoError } from './donodo-error.ts';
 
 /**
@@ -55,14 +56,14 @@ export const errors = {
       hint: 'Check the path given to --config.',
       cause,
     }),
-  configSyntax: (file: string, cause: unknown) =>
-    new DonodoError('CONFIG_SYNTAX', `Configuration file "${file}" is not valid JSON or YAML: ${messageOf(cause)}`, {
-      hint: 'Fix the syntax at the position shown; donodo.config.example.json shows a valid file.',
+  configSyntax: (file: string, why: string, cause: unknown) =>
+    new DonodoError('CONFIG_SYNTAX', `Configuration file "${file}" is not valid JSON or YAML: ${why}`, {
+      hint: `Fix the syntax at the position shown; the README's "Configuration" section shows a valid file.`,
       cause,
     }),
   configInvalid: (file: string, details: string[]) =>
-    new DonodoError('CONFIG_INVALID', `Configuration ${file} has ${details.length} problem${details.length === 1 ? '' : 's'}.`, {
-      hint: 'Correct each field listed; schemas/config.schema.json describes every setting, and editors complete it when the file names it in "$schema".',
+    new DonodoError('CONFIG_INVALID', `Configuration file "${file}" has ${details.length} problem${details.length === 1 ? '' : 's'}.`, {
+      hint: `Correct each setting listed. Every setting is described in ${schemaFile('config.schema.json')} (name it in "$schema" and editors complete the file) and in the README's "Configuration" section.`,
       details,
     }),
   templateTooLarge: (source: string, capBytes: number) =>

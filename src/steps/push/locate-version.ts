@@ -122,5 +122,5 @@ export async function recordInLock(context: PushContext, location: string): Prom
 
 /** Steps after `locate` skip with this reason when the version is published already. */
 export function skipWhenUnchanged(context: PushContext): string | false {
-  return context.outcome === 'unchanged' ? `already published as ${context.record!.doi ?? `record ${context.record!.recordId}`}` : false;
+  return context.outcome === 'unchanged' ? `unchanged, already published as ${context.record!.doi ?? `record ${context.record!.recordId}`}` : false;
 }
