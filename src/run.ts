@@ -112,7 +112,7 @@ export async function push(services: Services, references: readonly string[], ru
   const names = await Promise.all(references.map(async (reference, index) => {
     const stated = statedName(reference, run.name);
     if (stated !== null) return stated;
-    const look = resolvePushImage(services, reference);
+    const look = resolvePushImage(services, reference, undefined, run);
     looks.set(index, look);
     return look.then((resolved) => resolved.ref.name, () => reference);
   }));

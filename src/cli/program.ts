@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Overrides } from '../container.ts';
+import { parsePlatform, type Platform } from '../contracts/image-identity.ts';
 import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
 import type { PluginHost } from '../plugins/plugin-host.ts';
@@ -106,6 +107,10 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--lock-file <path>', 'lock file recording what was archived (default: donodo.lock.json beside the configuration)')
     .option('--no-lock', 'neither read nor write a lock file')
     .option('--shard <k/n>', 'push only this job\'s share of the images: job K of N (e.g. 2/3); all tags of a name go to the same job', parseShard)
+    .option('--tag <tag>', 'archive under this tag (with the name the source gives): what a digest reference (docker://HOST/NAME@sha256:…) needs')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform image, archive this platform (repeatable; default: this machine\'s)', collectPlatform, undefined)
+    .option('--all-platforms', 'of a multi-platform image, archive every platform (the whole index, its digest kept)')
+    .option('--insecure-registry <host>', 'speak plain http to this registry host (repeatable; this machine always is)', (value: string, previous: string[] = []) => [...previous, value])
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
@@ -172,6 +177,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
       const global = program.opts() as Invocation['global'];
       if (global.storage) overrides.names!.storage = global.storage;
       if (global.trustConfigUrl) overrides.trustConfigUrls = true;
+      if (options.insecureRegistry) overrides.insecureRegistries = options.insecureRegistry as string[];
       for (const flag of pluginFlags) {
         const value = options[flag.option.attributeName()];
         if (value !== undefined) overrides.options!.push({ kind: flag.kind, plugin: flag.plugin, flag: flag.option.long!, option: flag.target, value });
@@ -197,6 +203,12 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
     }
   }
   return flags;
+}
+
+function collectPlatform(value: string, previous: Platform[] = []): Platform[] {
+  const platform = parsePlatform(value);
+  if (!platform) throw new InvalidArgumentError(`--platform takes OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm/v7 (got "${value}").`);
+  return [...previous, platform];
 }
 
 function positiveInt(value: string, flag: string): number {

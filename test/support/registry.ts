@@ -88,6 +88,10 @@ export async function startRegistry(auth: RegistryAuth = 'none', options: { gran
   const child = spawn('docker-registry', ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (d) => (log = (log + d).slice(-4000)));
+  // A test process that ends without stop() (a crash, a timeout) takes its registry with it.
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  child.once('exit', () => process.off('exit', reap));
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (cause) => resolve(new Error(`docker-registry could not be started (${cause.message}): apt-get install docker-registry`)));
     child.once('exit', (code) => resolve(new Error(`docker-registry exited (${code}): ${log}`)));
