@@ -47,6 +47,14 @@ export interface TestRegistry {
   request(method: string, pathname: string, options?: { body?: Buffer; headers?: Record<string, string>; scope?: string }): Promise<{ status: number; headers: Headers; body: Buffer }>;
   /** PUT a manifest (or index) under a tag or digest; returns its digest. */
   putManifest(repository: string, reference: string, body: Buffer, mediaType: string): Promise<string>;
+  /** Upload a blob (monolithic: POST then PUT ?digest=); returns its digest. */
+  putBlob(repository: string, body: Buffer): Promise<string>;
+  /**
+   * Make `repository:multi` a two-platform index (OCI) of `repository:amd64` as it is and a copy of
+   * it whose config says `arm64`/`v8` (a new config blob, a manifest over the same layers), pushed
+   * through the API; returns the digests of both manifests, both configs and the index.
+   */
+  twoPlatformIndex(repository: string, from: string, tag: string): Promise<{ index: string; manifests: [string, string]; configs: [string, string] }>;
   /** The file a blob is stored in. */
   blobFile(digest: string): string;
   stop(): Promise<void>;
@@ -126,7 +134,7 @@ export async function startRegistry(auth: RegistryAuth = 'none', options: { gran
     });
     return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
   };
-  return {
+  const registry: TestRegistry = {
     host,
     auth,
     ...(user ? { user, password } : {}),
@@ -147,12 +155,46 @@ export async function startRegistry(auth: RegistryAuth = 'none', options: { gran
       if (answer.status !== 201) throw new Error(`PUT manifest ${repository}:${reference}: ${answer.status} ${answer.body.toString()}`);
       return answer.headers.get('docker-content-digest')!;
     },
+    async putBlob(repository, body) {
+      const digest = sha256(body);
+      const started = await request('POST', `/v2/${repository}/blobs/uploads/`);
+      if (started.status !== 202) throw new Error(`POST upload: ${started.status} ${started.body.toString()}`);
+      const location = new URL(started.headers.get('location')!, `http://${host}`);
+      location.searchParams.set('digest', digest);
+      const put = await request('PUT', `${location.pathname}${location.search}`, { body, headers: { 'content-type': 'application/octet-stream' }, scope: `repository:${repository}:pull,push` });
+      if (put.status !== 201) throw new Error(`PUT blob: ${put.status} ${put.body.toString()}`);
+      return digest;
+    },
+    async twoPlatformIndex(repository, from, tag) {
+      const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+      const amd64Bytes = await registry.rawManifest(`${repository}:${from}`);
+      const amd64 = JSON.parse(amd64Bytes.toString());
+      if (amd64.mediaType !== OCI_MANIFEST) throw new Error('twoPlatformIndex wants an OCI manifest (pushImage … { format: "oci" })');
+      const config = JSON.parse((await request('GET', `/v2/${repository}/blobs/${amd64.config.digest}`)).body.toString());
+      const armConfig = Buffer.from(JSON.stringify({ ...config, architecture: 'arm64', variant: 'v8' }));
+      const armConfigDigest = await registry.putBlob(repository, armConfig);
+      const armManifest = Buffer.from(JSON.stringify({ ...amd64, config: { ...amd64.config, digest: armConfigDigest, size: armConfig.length } }));
+      const armDigest = await registry.putManifest(repository, sha256(armManifest), armManifest, OCI_MANIFEST);
+      const index = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [
+            { mediaType: OCI_MANIFEST, digest: sha256(amd64Bytes), size: amd64Bytes.length, platform: { architecture: 'amd64', os: 'linux' } },
+            { mediaType: OCI_MANIFEST, digest: armDigest, size: armManifest.length, platform: { architecture: 'arm64', os: 'linux', variant: 'v8' } },
+          ],
+        }),
+      );
+      const indexDigest = await registry.putManifest(repository, tag, index, 'application/vnd.oci.image.index.v1+json');
+      return { index: indexDigest, manifests: [sha256(amd64Bytes), armDigest], configs: [amd64.config.digest, armConfigDigest] };
+    },
     blobFile: (digest) => {
       const hex = digest.replace(/^sha256:/, '');
       return path.join(storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     },
     stop,
   };
+  return registry;
 }
 
 interface TokenIssuer {
