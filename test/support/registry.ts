@@ -71,8 +71,8 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Start a registry of this kind of auth; `grants`: the token issuer's (default: the user may pull and push everything). */
-export async function startRegistry(auth: RegistryAuth = 'none', options: { grants?: Grants } = {}): Promise<TestRegistry> {
+/** Start a registry of this kind of auth; `grants`: the token issuer's (default: the user may pull and push everything); `users`: more users it knows (token auth). */
+export async function startRegistry(auth: RegistryAuth = 'none', options: { grants?: Grants; users?: Record<string, string> } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-registry-'));
   const storage = path.join(dir, 'storage');
   const user = auth === 'none' ? undefined : 'tester';
@@ -85,7 +85,7 @@ export async function startRegistry(auth: RegistryAuth = 'none', options: { gran
     await writeFile(path.join(dir, 'htpasswd'), stdout);
     lines.push('auth:', '  htpasswd:', '    realm: donodo-test', `    path: ${path.join(dir, 'htpasswd')}`);
   } else if (auth === 'token') {
-    issuer = await startTokenIssuer(dir, { [user!]: password! }, options.grants ?? { [user!]: { '*': ['*'] } }, tokenRequests);
+    issuer = await startTokenIssuer(dir, { ...options.users, [user!]: password! }, options.grants ?? { [user!]: { '*': ['*'] } }, tokenRequests);
     lines.push('auth:', '  token:', `    realm: ${issuer.realm}`, `    service: ${issuer.service}`, `    issuer: ${issuer.issuer}`, `    rootcertbundle: ${issuer.certFile}`);
   }
   const port = await freePort();
