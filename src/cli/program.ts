@@ -120,6 +120,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform archive, load this platform (default: this machine\'s, where the archive holds it)', (value: string) => collectPlatform(value)[0]!)
     .addHelpText('after', EXAMPLES_PULL);
 
   program

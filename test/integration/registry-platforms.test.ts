@@ -14,6 +14,7 @@ let work: string;
 let reg: TestRegistry;
 let made: Awaited<ReturnType<TestRegistry['twoPlatformIndex']>>;
 let source: string;
+let allPlatforms: Awaited<ReturnType<typeof push>>;
 const env = () => ({ HOME: work, DOCKER_CONFIG: undefined, REGISTRY_AUTH_FILE: undefined, XDG_RUNTIME_DIR: undefined });
 
 async function push(...args: string[]) {
@@ -78,5 +79,28 @@ describe('a two-platform index in a registry', () => {
     await removeImages(`${reg.host}/team/multi:1.0`);
     expect(await docker('load', '-i', all.archive!)).toContain(`${reg.host}/team/multi:1.0`);
     expect(await imageId(`${reg.host}/team/multi:1.0`)).toBe(made.configs[0]);
+    allPlatforms = all;
+  });
+
+  it('pull --platform loads that platform of a multi-platform record; the default is this machine\'s; one it lacks lists what it holds', async () => {
+    const recordId = allPlatforms.json[0].recordId;
+    const from = ['--storage', 'dir', '--dir', allPlatforms.dir, '--json'];
+    const image = `${reg.host}/team/multi:1.0`;
+    await removeImages(image);
+    const arm = await runCli(['pull', recordId, '--platform', 'linux/arm64/v8', ...from]);
+    expect(arm.code, arm.stderr).toBe(0);
+    expect(arm.json[0]).toMatchObject({ status: 'loaded', imageId: made.configs[1], image });
+    expect(await docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image)).toBe('linux/arm64');
+
+    await removeImages(image, made.configs[1]);
+    const missing = await runCli(['pull', recordId, '--platform', 'linux/s390x', ...from]);
+    expect(missing.code).toBe(1);
+    expect(missing.json[0].error).toMatchObject({ code: 'PLATFORM_NOT_FOUND', message: expect.stringContaining('holds no image for linux/s390x; it holds linux/amd64, linux/arm64/v8') });
+    expect(await imageId(image)).toBeUndefined();
+
+    const byDefault = await runCli(['pull', recordId, ...from]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(byDefault.json[0]).toMatchObject({ imageId: made.configs[0] });
+    expect(await docker('image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', image)).toBe('linux/amd64');
   });
 });
