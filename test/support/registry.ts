@@ -72,7 +72,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Start a registry of this kind of auth; `grants`: the token issuer's (default: the user may pull and push everything); `users`: more users it knows (token auth). */
-export async function startRegistry(auth: RegistryAuth = 'none', options: { grants?: Grants; users?: Record<string, string> } = {}): Promise<TestRegistry> {
+export async function startRegistry(auth: RegistryAuth = 'none', options: { grants?: Grants; users?: Record<string, string>; address?: string } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'donodo-registry-'));
   const storage = path.join(dir, 'storage');
   const user = auth === 'none' ? undefined : 'tester';
@@ -89,7 +89,8 @@ export async function startRegistry(auth: RegistryAuth = 'none', options: { gran
     lines.push('auth:', '  token:', `    realm: ${issuer.realm}`, `    service: ${issuer.service}`, `    issuer: ${issuer.issuer}`, `    rootcertbundle: ${issuer.certFile}`);
   }
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  // Another address than loopback (this machine's own) stands for a registry elsewhere on plain http.
+  const host = `${options.address ?? '127.0.0.1'}:${port}`;
   lines.push('http:', `  addr: ${host}`, `  secret: ${randomBytes(16).toString('hex')}`);
   const configFile = path.join(dir, 'config.yml');
   await writeFile(configFile, lines.join('\n') + '\n');
