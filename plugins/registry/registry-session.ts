@@ -32,6 +32,14 @@ export class RegistrySession {
   readonly #fetch: ReturnType<typeof redirectingFetch>;
   #credentials?: Promise<Credentials | undefined>;
   #authorization?: string;
+  /** Whether this session writes (its tokens are asked for push too). */
+  #push = false;
+
+  /** Ask tokens for pushing from now on (a pull destination). */
+  forPush(): this {
+    this.#push = true;
+    return this;
+  }
 
   constructor(ref: RegistryReference, options: SessionOptions) {
     this.#ref = ref;
@@ -46,11 +54,16 @@ export class RegistrySession {
     });
   }
 
-  /** `GET`/`HEAD` of a path under the repository (`manifests/1.0`, `blobs/sha256:…`); `what` names it in errors. */
-  async request(method: 'GET' | 'HEAD', pathname: string, what: string, headers: Record<string, string> = {}): Promise<Response> {
-    const url = new URL(`${this.#ref.repository}/${pathname}`, this.base);
-    let response = await this.#send(method, url, headers);
-    if (response.status === 401) {
+  /**
+   * A request for a path under the repository (`manifests/1.0`, `blobs/sha256:…`), or for a URL the
+   * registry gave (an upload's `Location`, absolute or from its root); `what` names it in errors.
+   * `expect`: statuses that are answers rather than errors (a HEAD's 404: the blob is not there).
+   * A request with a body is sent once (its stream cannot go again): authorize before, with one without.
+   */
+  async request(method: string, pathname: string, what: string, headers: Record<string, string> = {}, options: { body?: RequestInit['body']; expect?: number[] } = {}): Promise<Response> {
+    const url = /^(https?:)?\//.test(pathname) ? new URL(pathname, this.base) : new URL(`${this.#ref.repository}/${pathname}`, this.base);
+    let response = await this.#send(method, url, headers, options.body);
+    if (response.status === 401 && options.body === undefined) {
       const challenge = parseChallenge(response.headers.get('www-authenticate') ?? '');
       await response.body?.cancel().catch(() => undefined);
       const had = await this.#authorize(challenge);
@@ -61,18 +74,19 @@ export class RegistrySession {
         throw registryErrors.unauthorized(this.#ref.input, had);
       }
     }
-    if (response.ok || response.status === 206) return response;
-    const body = method === 'GET' ? await response.text().catch(() => '') : '';
+    if (response.ok || response.status === 206 || options.expect?.includes(response.status)) return response;
+    if (response.status === 401) throw registryErrors.unauthorized(this.#ref.input, Boolean(await this.#credentials));
+    const body = method !== 'HEAD' ? await response.text().catch(() => '') : '';
     if (response.status === 403) throw registryErrors.denied(this.#ref.input);
     if (response.status === 404) throw registryErrors.notFound(this.#ref.input, what);
     throw registryErrors.status(this.#ref.input, what, response.status, errorText(body));
   }
 
-  async #send(method: string, url: URL, headers: Record<string, string>): Promise<Response> {
+  async #send(method: string, url: URL, headers: Record<string, string>, body?: RequestInit['body']): Promise<Response> {
     const all: Record<string, string> = { 'user-agent': this.#options.userAgent, ...headers };
     if (this.#authorization) all.authorization = this.#authorization;
     try {
-      return await this.#fetch(url, { method, headers: all });
+      return await this.#fetch(url, { method, headers: all, ...(body !== undefined ? { body, duplex: 'half' } : {}) } as RequestInit);
     } catch (cause) {
       if (cause instanceof Error && cause.name === 'DonodoError') throw cause;
       throw registryErrors.unreachable(this.#ref.input, url.origin, reason(cause));
@@ -112,7 +126,7 @@ export class RegistrySession {
     }
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.#plainAllowed(realm.host))) throw registryErrors.insecureRedirect(this.#ref.input, realm.origin);
     if (params.service) realm.searchParams.set('service', params.service);
-    realm.searchParams.set('scope', params.scope ?? `repository:${this.#ref.repository}:pull`);
+    realm.searchParams.set('scope', params.scope ?? `repository:${this.#ref.repository}:${this.#push ? 'pull,push' : 'pull'}`);
     let response: Response;
     try {
       response = await this.#fetch(realm, { headers: { 'user-agent': this.#options.userAgent, ...(basic ? { authorization: basic } : {}) } });
