@@ -56,7 +56,8 @@ Examples:
   $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox
   $ donodo push podman:my/image:1.2 -y             from Podman
   $ donodo push docker-archive:image.tar -y        a docker save file (its name and tag)
-  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name`;
+  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name
+  $ donodo push docker://ghcr.io/team/tool:1.2 -y     straight from a registry, no engine needed`;
 
 const EXAMPLES_PULL = `
 Examples:
@@ -93,7 +94,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const push = program
     .command('push')
     .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
-    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF] (a tag other than "latest" is required)')
+    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF], docker://HOST/NAME:TAG (a registry) (a tag other than "latest" is required)')
     .option('--name <name:tag>', 'archive the image under this name and tag (for an archive or layout that carries none, or to rename)')
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
@@ -116,7 +117,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .command('pull')
     .description('restore an archived image into Docker (or Podman, or a file), and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
-    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR')
+    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR, docker://HOST/NAME[:TAG] (a registry)')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
