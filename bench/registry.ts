@@ -75,7 +75,11 @@ try {
   const zen = `--storage zenodo --zenodo-url ${q(zenodo.apiUrl)}`;
   const tables: string[] = [];
   for (const size of sizes) {
-    const image = await ensureImage(size, runner, workDir, log);
+    const base = await ensureImage(size, runner, workDir, log);
+    // A tag of this run's own: the shared engine's `:base` may be removed by another run meanwhile.
+    const image = { ...base, name: `donodo-bench-registry/payload-${size}mb-${process.pid}`, ref: `donodo-bench-registry/payload-${size}mb-${process.pid}:base` };
+    await runner.run('docker', ['tag', base.id, image.ref]);
+    cleanups.push(() => runner.run('docker', ['rmi', image.ref]));
     const timeoutMs = 120_000 + size * 1000;
     await runner.run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', `docker-daemon:${image.ref}`, `docker://${host}/bench:1`], { timeoutMs });
     const rows: Record<Op, Usage[]> = { pushR: [], pushS: [], pushE: [], pullR: [], pullS: [] };

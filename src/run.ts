@@ -106,6 +106,7 @@ export async function push(services: Services, references: readonly string[], ru
   // Spools of runs that were killed (they could not remove their own) go before this run adds one.
   await sweepStaleSpools(run.tmpDir);
   if (run.name && references.length > 1) throw errors.nameForOneImage(references.length);
+  if (run.tag && references.length > 1) throw errors.tagForOneImage(references.length);
   // The name each image is archived under groups its tags; where only the image can say (an archive
   // without a name in its reference), it is read now, once, and the push goes on from that look.
   const looks = new Map<number, Promise<ResolvedImage>>();

@@ -37,10 +37,11 @@ export class RegistryImages implements ImageSource, ArchiveTarget {
     const recorded = image.name && image.name.lastIndexOf(':') > image.name.lastIndexOf('/') ? image.name.slice(image.name.lastIndexOf(':') + 1) : undefined;
     const tag = tagged ? ref.tag! : (recorded ?? ref.tag!);
     const { env, userAgent, addSecret, logger } = this.#deps;
-    const session = new RegistrySession(ref, { insecure: this.#insecure, env, userAgent, addSecret, logger }).forPush();
     const from = image.source ? /^docker:\/\/(.*)$/.exec(image.source)?.[1] : undefined;
     const source = from ? parseRegistryReference(from, image.source!) : undefined;
-    return registryWriter(session, ref, tag, source && source.host === ref.host ? source.repository : undefined, logger);
+    const mountFrom = source && source.host === ref.host && source.repository !== ref.repository ? source.repository : undefined;
+    const session = new RegistrySession(ref, { insecure: this.#insecure, env, userAgent, addSecret, logger }).forPush(mountFrom);
+    return registryWriter(session, ref, tag, mountFrom, logger);
   }
 
   #resolve(location: ImageLocation): Promise<{ session: RegistrySession; image: RegistryImage }> {

@@ -35,9 +35,12 @@ export class RegistrySession {
   /** Whether this session writes (its tokens are asked for push too). */
   #push = false;
 
-  /** Ask tokens for pushing from now on (a pull destination). */
-  forPush(): this {
+  #mountFrom?: string;
+
+  /** Ask tokens for pushing (a pull destination), and for pulling from the repository blobs are mounted from. */
+  forPush(mountFrom?: string): this {
     this.#push = true;
+    this.#mountFrom = mountFrom;
     return this;
   }
 
@@ -126,7 +129,13 @@ export class RegistrySession {
     }
     if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.#plainAllowed(realm.host))) throw registryErrors.insecureRedirect(this.#ref.input, realm.origin);
     if (params.service) realm.searchParams.set('service', params.service);
-    realm.searchParams.set('scope', params.scope ?? `repository:${this.#ref.repository}:${this.#push ? 'pull,push' : 'pull'}`);
+    // A pull asks for what the challenge names (or pull); a push for pull and push on its repository from
+    // the start (a HEAD's challenge names pull only, and a manifest PUT cannot be sent twice), and pull
+    // on the repository it mounts blobs from.
+    if (this.#push) {
+      realm.searchParams.append('scope', `repository:${this.#ref.repository}:pull,push`);
+      if (this.#mountFrom) realm.searchParams.append('scope', `repository:${this.#mountFrom}:pull`);
+    } else realm.searchParams.set('scope', params.scope ?? `repository:${this.#ref.repository}:pull`);
     let response: Response;
     try {
       response = await this.#fetch(realm, { headers: { 'user-agent': this.#options.userAgent, ...(basic ? { authorization: basic } : {}) } });

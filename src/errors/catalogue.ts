@@ -58,6 +58,10 @@ export const errors = {
     new DonodoError('USAGE', `--name names one image, but ${count} were given.`, {
       hint: 'Push the images one at a time with their own --name, or name each in its reference (docker-archive:PATH:NAME:TAG).',
     }),
+  tagForOneImage: (count: number) =>
+    new DonodoError('USAGE', `--tag tags one image, but ${count} were given.`, {
+      hint: 'Push the images one at a time, each with its own --tag.',
+    }),
   configNotFound: (file: string, cause?: unknown) =>
     new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
       hint: 'Check the path given to --config.',

@@ -67,6 +67,26 @@ describe('pull into docker://', () => {
     expect(sha256(await source.rawManifest('team/mirror:1.0'))).toBe(digest);
   });
 
+  it('into a registry with token auth: a token for pull and push on the repository, also when every blob is there already', async () => {
+    const digest = sha256(await source.rawManifest('team/tool:1.0'));
+    const { dir, recordId } = await archived('team/tool:1.0');
+    const tokens = await startRegistry('token');
+    try {
+      const file = path.join(work, `auth-${process.hrtime.bigint()}.json`);
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(file, JSON.stringify({ auths: { [tokens.host]: { auth: Buffer.from(`${tokens.user}:${tokens.password}`).toString('base64') } } }));
+      for (const tag of ['1.0', '1.1']) {
+        const pulled = await runCli(['pull', recordId, `docker://${tokens.host}/lab/tool:${tag}`, '--storage', 'dir', '--dir', dir, '--json'], { env: { ...env(), REGISTRY_AUTH_FILE: file } });
+        expect(pulled.code, pulled.stderr).toBe(0);
+        expect(sha256(await tokens.rawManifest(`lab/tool:${tag}`))).toBe(digest);
+        expect(pulled.stdout + pulled.stderr).not.toContain(tokens.password!);
+      }
+      expect(tokens.tokenRequests.filter((r) => r.account === 'tester' && r.scopes.includes('repository:lab/tool:pull,push')).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await tokens.stop();
+    }
+  });
+
   it('a two-platform index archived whole comes back as the same index digest', async () => {
     const made = await source.twoPlatformIndex('team/multi', 'amd64', '1.0');
     const { dir, recordId } = await archived('team/multi:1.0', '--all-platforms');

@@ -132,6 +132,9 @@ describe('docker://: from a registry, with no engine', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('REFERENCE_DIGEST');
     expect(refused.stderr).toContain('--tag');
+    const two = await runCli(['push', source, `docker://${reg.host}/team/tool:1.0`, '--tag', '2.5', ...dir, '-y', '--no-lock'], { env: await cleanEnv() });
+    expect(two.code).toBe(1);
+    expect(two.stderr).toContain('--tag tags one image, but 2 were given');
     const pushed = await runCli(['push', source, '--tag', '2.5', ...dir, '-y', '--json', '--no-lock'], { env: await cleanEnv() });
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(pushed.json[0]).toMatchObject({ image: `${reg.host}/team/tool:2.5`, version: '2.5', imageId: id });
