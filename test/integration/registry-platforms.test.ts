@@ -98,6 +98,12 @@ describe('a two-platform index in a registry', () => {
     expect(missing.json[0].error).toMatchObject({ code: 'PLATFORM_NOT_FOUND', message: expect.stringContaining('holds no image for linux/s390x; it holds linux/amd64, linux/arm64/v8') });
     expect(await imageId(image)).toBeUndefined();
 
+    // Into an OCI layout: the whole index, as the record holds it.
+    const layout = path.join(work, 'multi-layout');
+    const written = await runCli(['pull', recordId, `oci:${layout}`, ...from]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(sha256(Buffer.from((await run('skopeo', ['inspect', '--raw', `oci:${layout}`], { encoding: 'buffer' })).stdout))).toBe(made.index);
+
     const byDefault = await runCli(['pull', recordId, ...from]);
     expect(byDefault.code, byDefault.stderr).toBe(0);
     expect(byDefault.json[0]).toMatchObject({ imageId: made.configs[0] });
