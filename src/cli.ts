@@ -14,6 +14,7 @@ import { versionsCommand } from './cli/versions-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
+import type { Platform } from './contracts/image-identity.ts';
 import { builtinPluginHost, lockFilePath } from './container.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
 import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
@@ -123,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), destination: invocation.args[1], name: invocation.options.name as string | undefined, output, signal: interruption.signal });
+    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), destination: invocation.args[1], name: invocation.options.name as string | undefined, platform: invocation.options.platform as Platform | undefined, output, signal: interruption.signal });
     if (result.error) printError(err, undefined, result.error);
     if (invocation.global.json) printJson(out, result);
     else printPull(out, result);

@@ -7,6 +7,7 @@ export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
 export { STORAGE_ERROR_CODES, type StorageErrorCode } from './errors/storage-codes.ts';
 export { asFileSystemError, fileSystemError } from './errors/fs-error.ts';
 export { imageFileCandidates, isImageArchiveKey } from './image-file.ts';
+export { parseImageRef, type ImageRef } from './image-ref.ts';
 export { identityFromNotes, notesWithIdentity } from './donodo-notes.ts';
 export { MeasuringStream, type Measured } from './streams/measure.ts';
 export { renderTemplate, validateTemplate, ORIGINAL_DEFAULT_TEMPLATE, TEMPLATE_HINT, type TemplateScope } from './templates/index.ts';

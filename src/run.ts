@@ -113,13 +113,14 @@ export async function push(services: Services, references: readonly string[], ru
   // Spools of runs that were killed (they could not remove their own) go before this run adds one.
   await sweepStaleSpools(run.tmpDir);
   if (run.name && references.length > 1) throw errors.nameForOneImage(references.length);
+  if (run.tag && references.length > 1) throw errors.tagForOneImage(references.length);
   // The name each image is archived under groups its tags; where only the image can say (an archive
   // without a name in its reference), it is read now, once, and the push goes on from that look.
   const looks = new Map<number, Promise<ResolvedImage>>();
   const names = await Promise.all(references.map(async (reference, index) => {
     const stated = statedName(reference, run.name);
     if (stated !== null) return stated;
-    const look = resolvePushImage(services, reference);
+    const look = resolvePushImage(services, reference, undefined, run);
     looks.set(index, look);
     return look.then((resolved) => resolved.ref.name, () => reference);
   }));

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Overrides } from '../container.ts';
+import { parsePlatform, type Platform } from '../contracts/image-identity.ts';
 import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
 import type { PluginHost } from '../plugins/plugin-host.ts';
@@ -55,7 +56,8 @@ Examples:
   $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox
   $ donodo push podman:my/image:1.2 -y             from Podman
   $ donodo push docker-archive:image.tar -y        a docker save file (its name and tag)
-  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name`;
+  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name
+  $ donodo push docker://ghcr.io/team/tool:1.2 -y     straight from a registry, no engine needed`;
 
 const EXAMPLES_PULL = `
 Examples:
@@ -93,7 +95,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const push = program
     .command('push')
     .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
-    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF] (a tag other than "latest" is required)')
+    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF], docker://HOST/NAME:TAG (a registry) (a tag other than "latest" is required)')
     .option('--name <name:tag>', 'archive the image under this name and tag (for an archive or layout that carries none, or to rename)')
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
@@ -108,16 +110,21 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('--lock-file <path>', 'lock file recording what was archived (default: donodo.lock.json beside the configuration)')
     .option('--no-lock', 'neither read nor write a lock file')
     .option('--shard <k/n>', 'push only this job\'s share of the images: job K of N (e.g. 2/3); all tags of a name go to the same job', parseShard)
+    .option('--tag <tag>', 'archive under this tag (with the name the source gives): what a digest reference (docker://HOST/NAME@sha256:…) needs')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform image, archive this platform (repeatable; default: this machine\'s)', collectPlatform, undefined)
+    .option('--all-platforms', 'of a multi-platform image, archive every platform (the whole index, its digest kept)')
+    .option('--insecure-registry <host>', 'speak plain http to this registry host (repeatable; this machine always is)', (value: string, previous: string[] = []) => [...previous, value])
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
     .description('restore an archived image into Docker (or Podman, or a file), and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
-    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR')
+    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR, docker://HOST/NAME[:TAG] (a registry)')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
     .option('--no-lock', 'accepted as push takes it; pull never reads or writes a lock file')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform archive, load this platform (default: this machine\'s, where the archive holds it)', (value: string) => collectPlatform(value)[0]!)
     .addHelpText('after', EXAMPLES_PULL);
 
   program
@@ -175,6 +182,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
       const global = program.opts() as Invocation['global'];
       if (global.storage) overrides.names!.storage = global.storage;
       if (global.trustConfigUrl) overrides.trustConfigUrls = true;
+      if (options.insecureRegistry) overrides.insecureRegistries = options.insecureRegistry as string[];
       for (const flag of pluginFlags) {
         const value = options[flag.option.attributeName()];
         if (value === undefined) continue;
@@ -204,6 +212,12 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
     }
   }
   return flags;
+}
+
+function collectPlatform(value: string, previous: Platform[] = []): Platform[] {
+  const platform = parsePlatform(value);
+  if (!platform) throw new InvalidArgumentError(`--platform takes OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm/v7 (got "${value}").`);
+  return [...previous, platform];
 }
 
 function positiveInt(value: string, flag: string): number {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ArchiveFormat } from '../contracts/image-identity.ts';
+import type { ArchiveFormat, Platform } from '../contracts/image-identity.ts';
 import { imageSettings } from '../config/image-settings.ts';
 import { errors } from '../errors/catalogue.ts';
 import type { RunnerOutput } from '../pipeline/runner.ts';
@@ -38,6 +38,9 @@ export async function pushCommand(session: Session, services: Services, invocati
 
   const results = await push(services, references, {
     name: options.name as string | undefined,
+    tag: options.tag as string | undefined,
+    platforms: options.platform as Platform[] | undefined,
+    allPlatforms: Boolean(options.allPlatforms),
     autoPublish,
     forceUpload: Boolean(options.forceUpload),
     replaceDraft: Boolean(options.replaceDraft),
