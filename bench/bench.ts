@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
 import { compressorFingerprint, describeMachine, loadAverage } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
-import { LEGEND, operationsTable, sizeLabel, splitFormatSection, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
+import { LEGEND, operationsTable, REGISTRY_BEGIN, REGISTRY_END, sizeLabel, splitFormatSection, splitSection, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
 import { GNU_TIME, q, Runner, sampleDiskUsage, treeSize, type Usage } from './run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -157,9 +157,10 @@ try {
     '',
   ].join('\n');
   process.stdout.write(`\n${report}`);
-  // Keep the archive-format section (bench/format.ts), which this run does not measure.
-  const { section } = splitFormatSection(await readFile(flags.out, 'utf8').catch(() => ''));
-  await writeFile(flags.out, section ? `${report}\n${section}\n` : report);
+  // Keep the archive-format and registry sections (bench/format.ts, bench/registry.ts), which this run does not measure.
+  const previous = await readFile(flags.out, 'utf8').catch(() => '');
+  const kept = [splitFormatSection(previous).section, splitSection(previous, REGISTRY_BEGIN, REGISTRY_END).section].filter(Boolean);
+  await writeFile(flags.out, kept.length ? `${report}\n${kept.join('\n\n')}\n` : report);
   log(`wrote ${path.relative(process.cwd(), flags.out) || flags.out}`);
   if (flags.strict && list.some((t) => t.binding && t.met !== true)) exitCode = 3;
 } catch (error) {

@@ -162,10 +162,18 @@ export const LEGEND = [
 export const FORMAT_BEGIN = '<!-- bench:format begin -->';
 export const FORMAT_END = '<!-- bench:format end -->';
 
+export const REGISTRY_BEGIN = '<!-- bench:registry begin -->';
+export const REGISTRY_END = '<!-- bench:registry end -->';
+
+/** `text` split into what lies outside the section between these markers and the section itself ('' when absent). */
+export function splitSection(text: string, beginMarker: string, endMarker: string): { rest: string; section: string } {
+  const begin = text.indexOf(beginMarker);
+  const end = text.indexOf(endMarker);
+  if (begin < 0 || end < begin) return { rest: text, section: '' };
+  return { rest: (text.slice(0, begin) + text.slice(end + endMarker.length)).trimEnd(), section: text.slice(begin, end + endMarker.length) };
+}
+
 /** `text` split into what lies outside the format section and the section itself ('' when absent). */
 export function splitFormatSection(text: string): { rest: string; section: string } {
-  const begin = text.indexOf(FORMAT_BEGIN);
-  const end = text.indexOf(FORMAT_END);
-  if (begin < 0 || end < begin) return { rest: text, section: '' };
-  return { rest: (text.slice(0, begin) + text.slice(end + FORMAT_END.length)).trimEnd(), section: text.slice(begin, end + FORMAT_END.length) };
+  return splitSection(text, FORMAT_BEGIN, FORMAT_END);
 }

@@ -14,6 +14,7 @@ import { versionsCommand } from './cli/versions-command.ts';
 import { printError, printJson, printPull } from './cli/report.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import type { RunnerOutput } from './pipeline/runner.ts';
+import type { Platform } from './contracts/image-identity.ts';
 import { builtinPluginHost, lockFilePath } from './container.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
 import { describeError, pull, Session, sweepStaleSpools } from './run.ts';
@@ -27,6 +28,13 @@ import { tuneForStreaming } from './runtime/streaming-memory.ts';
  */
 const masker = new SecretMasker();
 tuneForStreaming();
+// A reader that went away (`donodo … | head -1`) closes the pipe: what is left to print is dropped
+// and the run ends as it would have, without a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
 const interruption = new Interruption((text) => void process.stderr.write(text));
 
 /** The commands on archived records: read-only, each in its own file. */
@@ -80,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
   }
 
   return runProgram(session.host, argv, async (invocation) => {
-    const mode: RunnerOutput['mode'] = stderr.isTTY && !invocation.global.json && !invocation.global.debug ? 'live' : 'lines';
+    const { json, debug, quiet } = invocation.global;
+    const mode: RunnerOutput['mode'] = quiet ? 'silent' : stderr.isTTY && !json && !debug ? 'live' : 'lines';
     const output: RunnerOutput = {
       mode,
       stream: stderr,
@@ -115,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), destination: invocation.args[1], name: invocation.options.name as string | undefined, output, signal: interruption.signal });
+    const result = await pull(services, invocation.args[0]!, { tag: invocation.options.tag as string | undefined, archiveTags: Boolean(invocation.options.archiveTags), destination: invocation.args[1], name: invocation.options.name as string | undefined, platform: invocation.options.platform as Platform | undefined, output, signal: interruption.signal });
     if (result.error) printError(err, undefined, result.error);
     if (invocation.global.json) printJson(out, result);
     else printPull(out, result);

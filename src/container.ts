@@ -27,6 +27,8 @@ export interface Overrides {
    * `DONODO_TRUST_CONFIG_URL=1` in the environment). Plugins see it in `deps.optionSources`.
    */
   trustConfigUrls?: boolean;
+  /** Registry hosts spoken to over plain http (`--insecure-registry`, repeatable), besides the configuration's. */
+  insecureRegistries?: string[];
 }
 
 const Config = Symbol.for('donodo.Config');
@@ -132,7 +134,10 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
   const imagesAt = (location: ImageLocation): Promise<ImageTransport> => {
     const name = location.defaulted ? configured : host.forTransport(location.transport).name;
     if (name === configured) return container.getAsync<ImageTransport>(ImageSource);
-    if (!transports.has(name)) transports.set(name, host.create('image-source', name, {}, { ...deps, optionSources: {} }));
+    if (!transports.has(name)) {
+      const { options, sources } = transportOptions(loaded, overrides, name, trusted);
+      transports.set(name, host.create('image-source', name, options, { ...deps, optionSources: sources }));
+    }
     return transports.get(name)!;
   };
 
@@ -144,6 +149,19 @@ export async function createServices(loaded: LoadedConfig, host: PluginHost, dep
     storageWith,
     baseDir: loaded.baseDir,
   };
+}
+
+/**
+ * Options of a transport plugin that is not the configured source: the registry plugin's
+ * `insecure` hosts, from the configuration's `registry.insecure` and `--insecure-registry`.
+ */
+function transportOptions(loaded: LoadedConfig, overrides: Overrides, name: string, trusted: boolean): { options: Record<string, unknown>; sources: Record<string, OptionSource> } {
+  if (name !== 'registry') return { options: {}, sources: {} };
+  const fromConfig = loaded.config.registry?.insecure ?? [];
+  const fromFlag = overrides.insecureRegistries ?? [];
+  if (!fromConfig.length && !fromFlag.length) return { options: {}, sources: {} };
+  const source: OptionSource = fromFlag.length ? { from: 'flag', flag: '--insecure-registry' } : { from: 'config', file: loaded.file, setting: 'registry.insecure', trusted };
+  return { options: { insecure: [...new Set([...fromConfig, ...fromFlag])] }, sources: { insecure: source } };
 }
 
 function chooseAll(loaded: LoadedConfig, host: PluginHost, overrides: Overrides, trusted: boolean): ChoiceMap {

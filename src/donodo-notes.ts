@@ -3,7 +3,9 @@ import { parsePlatform, platformText, type ArchiveFormat, type ImageIdentity } f
 /**
  * donodo's record of the image in Zenodo's `metadata.notes`, in the original donodo's format
  * (`{ "docker-id" : "sha256:…", "docker-image-name" : "name:tag" }`), which this version extends
- * with more keys after those two: `docker-manifest-digest`, `docker-platform`, `docker-archive-format`.
+ * with more keys after those two: `docker-manifest-digest`, `docker-platform`, `docker-archive-format`,
+ * and for images from a registry `docker-index-digest`, `docker-source`, `docker-source-resolved`,
+ * `docker-platforms` (comma-separated, where the archive holds several).
  * Storages that keep no other place for it use these to persist {@link ImageIdentity}.
  */
 const KEYS = {
@@ -12,6 +14,10 @@ const KEYS = {
   manifest: 'docker-manifest-digest',
   platform: 'docker-platform',
   format: 'docker-archive-format',
+  index: 'docker-index-digest',
+  source: 'docker-source',
+  resolved: 'docker-source-resolved',
+  platforms: 'docker-platforms',
 } as const;
 const FORMATS: readonly ArchiveFormat[] = ['docker-save', 'oci-layout'];
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -33,6 +39,11 @@ export function identityFromNotes(notes: unknown): ImageIdentity | undefined {
   if (platform) identity.platform = platform;
   const format = text(KEYS.format) as ArchiveFormat | undefined;
   if (format && FORMATS.includes(format)) identity.format = format;
+  const index = text(KEYS.index);
+  if (index && DIGEST.test(index)) identity.index = index;
+  for (const key of ['source', 'resolved'] as const) if (text(KEYS[key])) identity[key] = text(KEYS[key]);
+  const platforms = text(KEYS.platforms)?.split(',').map((part) => parsePlatform(part.trim()));
+  if (platforms?.length && platforms.every(Boolean)) identity.platforms = platforms as NonNullable<ImageIdentity['platforms']>;
   return identity;
 }
 
@@ -48,6 +59,10 @@ export function notesWithIdentity(notes: unknown, identity: ImageIdentity): stri
     [KEYS.manifest, identity.manifest],
     [KEYS.platform, identity.platform ? platformText(identity.platform) : undefined],
     [KEYS.format, identity.format],
+    [KEYS.index, identity.index],
+    [KEYS.source, identity.source],
+    [KEYS.resolved, identity.resolved],
+    [KEYS.platforms, identity.platforms?.map(platformText).join(',')],
   ];
   // Spaced as the original donodo's template writes it.
   const object = `{ ${entries.filter(([, value]) => value !== undefined).map(([key, value]) => `${JSON.stringify(key)} : ${JSON.stringify(value)}`).join(', ')} }`;

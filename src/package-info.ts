@@ -21,7 +21,12 @@ export const homepage = manifest.homepage;
 /** Sent with every HTTP request; Zenodo asks API clients for a descriptive User-Agent. */
 export const userAgent = `donodo/${version} (+${homepage})`;
 
+/** Where one of the package's JSON schemas is, in the installed package: what a user has to read. */
+export function schemaFile(name: string): string {
+  return path.join(packageRoot, 'schemas', name);
+}
+
 /** Read one of the package's JSON schemas (`schemas/<name>`). */
 export function readSchema(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(path.join(packageRoot, 'schemas', name), 'utf8')) as Record<string, unknown>;
+  return JSON.parse(readFileSync(schemaFile(name), 'utf8')) as Record<string, unknown>;
 }

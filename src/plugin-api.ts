@@ -7,6 +7,7 @@ export { DonodoError, isDonodoError } from './errors/donodo-error.ts';
 export { STORAGE_ERROR_CODES, type StorageErrorCode } from './errors/storage-codes.ts';
 export { asFileSystemError, fileSystemError } from './errors/fs-error.ts';
 export { imageFileCandidates, isImageArchiveKey } from './image-file.ts';
+export { parseImageRef, type ImageRef } from './image-ref.ts';
 export { identityFromNotes, notesWithIdentity } from './donodo-notes.ts';
 export { MeasuringStream, type Measured } from './streams/measure.ts';
 export { renderTemplate, validateTemplate, ORIGINAL_DEFAULT_TEMPLATE, TEMPLATE_HINT, type TemplateScope } from './templates/index.ts';
@@ -17,7 +18,7 @@ export { rdmLicenseId } from './schema/formats.ts';
 export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
 export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';
-export { isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
+export { hostFailure, isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
 export { IdleTimeoutError } from './http/idle-timer.ts';
 export { UploadRefused } from './http/stream-put.ts';
 // On the kit, what the zenodo and invenio storages share: the endpoint and its token, HTTP to it, its errors, its options, pull references, size and token checks.

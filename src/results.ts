@@ -18,6 +18,10 @@ export interface PushResult {
   imageId?: string;
   /** `os/arch[/variant]` of the image. */
   platform?: string;
+  /** Every platform the archive holds, where it holds several (a multi-platform image from a registry). */
+  platforms?: string[];
+  /** The index or manifest digest the image was taken from, `HOST/NAME@sha256:…` (a registry source). */
+  resolved?: string;
   recordId?: string;
   conceptRecId?: string;
   doi?: string;
@@ -90,6 +94,8 @@ export function pushResult(context: PushContext): PushResult {
     ...(imageOf(context) !== context.reference ? { source: context.reference } : {}),
     imageId: context.image?.id,
     ...(context.image ? { platform: platformText(context.image.platform) } : {}),
+    ...(context.image?.platforms ? { platforms: context.image.platforms.map(platformText) } : {}),
+    ...(context.image?.resolved ? { resolved: context.image.resolved } : {}),
     recordId: record?.recordId,
     conceptRecId: record?.conceptRecId,
     doi: record?.doi,

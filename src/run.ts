@@ -3,13 +3,15 @@ import pLimit from 'p-limit';
 import type { LoadedConfig } from './config/config.ts';
 import type { ImageSettings } from './config/image-settings.ts';
 import type { LockFile } from './lock/lock-file.ts';
-import { loadConfig } from './config/load-config.ts';
+import { readConfig, shownPath } from './config/load-config.ts';
+import { configuredPluginProblems } from './plugins/configured-plugins.ts';
 import { createPluginHost, createPushParts, createServices, type Overrides, type PushParts } from './container.ts';
 import type { PluginDeps } from './contracts/plugin.ts';
 import { DonodoError } from './errors/donodo-error.ts';
 import { errors } from './errors/catalogue.ts';
 import { SecretMasker } from './output/secret-masker.ts';
 import { userAgent, version } from './package-info.ts';
+import { BatchBoard } from './pipeline/batch-board.ts';
 import { runPipeline, type RunnerOutput } from './pipeline/runner.ts';
 import { planPipeline, pullPipeline, pushPipeline, verifyPipeline } from './pipelines.ts';
 import type { PluginHost } from './plugins/plugin-host.ts';
@@ -53,8 +55,13 @@ export class Session {
 
   static async open(options: SessionOptions = {}): Promise<Session> {
     const cwd = options.cwd ?? process.cwd();
-    const loaded = await loadConfig({ file: options.configFile, cwd });
+    const { loaded, problems } = await readConfig({ file: options.configFile, cwd });
+    // Every problem of the file at once: its own settings', then its plugins' options (when its
+    // "plugins" setting is sound enough to load them).
+    if (problems.some((line) => line.startsWith('plugins'))) throw errors.configInvalid(shownPath(loaded, cwd), problems);
     const host = await createPluginHost(loaded);
+    problems.push(...configuredPluginProblems(loaded, host));
+    if (problems.length) throw errors.configInvalid(shownPath(loaded, cwd), problems);
     return new Session(loaded, host, options.masker ?? new SecretMasker(), { ...options, cwd });
   }
 
@@ -106,13 +113,14 @@ export async function push(services: Services, references: readonly string[], ru
   // Spools of runs that were killed (they could not remove their own) go before this run adds one.
   await sweepStaleSpools(run.tmpDir);
   if (run.name && references.length > 1) throw errors.nameForOneImage(references.length);
+  if (run.tag && references.length > 1) throw errors.tagForOneImage(references.length);
   // The name each image is archived under groups its tags; where only the image can say (an archive
   // without a name in its reference), it is read now, once, and the push goes on from that look.
   const looks = new Map<number, Promise<ResolvedImage>>();
   const names = await Promise.all(references.map(async (reference, index) => {
     const stated = statedName(reference, run.name);
     if (stated !== null) return stated;
-    const look = resolvePushImage(services, reference);
+    const look = resolvePushImage(services, reference, undefined, run);
     looks.set(index, look);
     return look.then((resolved) => resolved.ref.name, () => reference);
   }));
@@ -125,9 +133,16 @@ export async function push(services: Services, references: readonly string[], ru
   // The next tag of a name is exported while the previous one uploads; not when a question may be
   // asked, which must have the terminal to itself.
   const pipelined = !run.dryRun && (run.autoPublish || !run.output.ask) && [...groups.values()].some((tags) => tags.length > 1);
-  // Several live task lists cannot share one terminal: concurrent work prints plain lines.
+  // A batch on a terminal is one live list, a line per image, unless a question may be asked
+  // (it needs the terminal to itself): then concurrent work prints plain lines.
+  const asks = !run.dryRun && !run.autoPublish && Boolean(run.output.ask);
+  const board = run.output.mode === 'live' && references.length > 1 && !asks ? new BatchBoard(run.output.stream, references) : undefined;
   const mode = run.output.mode === 'live' && ((concurrency > 1 && groups.size > 1) || pipelined) ? 'lines' : run.output.mode;
   const results: PushResult[] = new Array(references.length);
+  const settle = (index: number, result: PushResult) => {
+    results[index] = result;
+    board?.end(index, result);
+  };
   const limit = pLimit(concurrency);
   await Promise.all(
     [...groups.values()].map((indices) =>
@@ -141,16 +156,16 @@ export async function push(services: Services, references: readonly string[], ru
             // One after the other: a tag after one that was not published is not even started.
             const blocker = await turn;
             if (blocker) {
-              results[index] = { image: reference, status: 'failed', published: false, error: describeError(errors.blockedByEarlierTag(reference, blocker)) };
+              settle(index, { image: reference, status: 'failed', published: false, error: describeError(errors.blockedByEarlierTag(reference, blocker)) });
               continue;
             }
           }
-          const output = { ...run.output, mode, label: references.length > 1 ? reference : undefined };
+          const output = { ...run.output, mode, label: references.length > 1 ? reference : undefined, report: board?.report(index) };
           let arrived!: () => void;
           const ready = new Promise<void>((resolve) => (arrived = resolve));
           const hooks = pipelined ? { turn, arrived } : {};
           const done = pushOne(services, reference, settings.get(names[index]!)!, run, output, { ...hooks, resolved: looks.get(index) }).then((result) => {
-            results[index] = result;
+            settle(index, result);
             arrived(); // also when it ended before reaching the queue
             return run.dryRun || result.status === 'published' || result.status === 'unchanged' ? undefined : reference;
           });
@@ -163,6 +178,7 @@ export async function push(services: Services, references: readonly string[], ru
       }),
     ),
   );
+  await board?.done();
   return results;
 }
 

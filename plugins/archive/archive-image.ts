@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import type { ArchiveFormat, ImageDetails, ImageLocation, Logger } from '../../src/plugin-api.ts';
+import type { ArchiveFormat, ImageConfig, ImageDetails, ImageLocation, Logger } from '../../src/plugin-api.ts';
 import { isIndexDescriptor, machinePlatform, ociIndexBytes, platformText } from '../../src/plugin-api.ts';
 import { archiveErrors } from './archive-errors.ts';
 import { chooseSavedImage, parseSavedImages, savedName, type NamedSavedImage } from './docker-save.ts';
@@ -30,15 +30,6 @@ export interface ArchiveImage {
   source: { tar: string } | { folder: string };
 }
 
-/** The image config fields donodo reads. */
-interface ImageConfig {
-  created?: string;
-  os?: string;
-  architecture?: string;
-  variant?: string;
-  config?: { Labels?: Record<string, string> | null };
-  rootfs?: { diff_ids?: string[] };
-}
 
 /** Inspect the image at a `docker-archive:`, `oci-archive:` or `oci:` location. */
 export async function readArchiveImage(location: ImageLocation, logger?: Logger): Promise<ArchiveImage> {

@@ -77,14 +77,22 @@ export async function writeOciLayout(incoming: Readable, root: string, input: st
   }
 }
 
-/** Docker 25+: the index.json entry whose manifest holds this config (blobs are all written already). */
-async function ownManifest(entries: Descriptor[], blobs: string, config: string, input: string): Promise<Descriptor> {
+/**
+ * Docker 25+: the index.json entry whose manifest holds this config (blobs are all written already);
+ * a multi-platform index (a record archived from a registry with several platforms) that lists such
+ * a manifest is kept whole, as the record holds it.
+ */
+async function ownManifest(entries: Descriptor[], blobs: string, config: string, input: string, depth = 0): Promise<Descriptor> {
   for (const entry of entries) {
     const file = path.join(blobs, entry.digest.replace(/^sha256:/, ''));
     const content = await readFile(file).catch(() => undefined);
     if (!content) continue;
-    const manifest = parseJson(content, input, `blobs/sha256/${entry.digest.slice(7)}`) as { config?: { digest?: string } };
+    const manifest = parseJson(content, input, `blobs/sha256/${entry.digest.slice(7)}`) as { config?: { digest?: string }; manifests?: unknown };
     if (manifest?.config?.digest === config) return { mediaType: entry.mediaType ?? MEDIA.manifest, digest: entry.digest, size: entry.size };
+    if (Array.isArray(manifest?.manifests) && depth < 2) {
+      const inner = await ownManifest(parseIndex(content, input, `blobs/sha256/${entry.digest.slice(7)}`), blobs, config, input, depth + 1).catch(() => undefined);
+      if (inner) return { mediaType: entry.mediaType ?? MEDIA.index, digest: entry.digest, size: entry.size };
+    }
   }
   throw archiveErrors.blobMissing(input, `the manifest of the image ${config}`);
 }

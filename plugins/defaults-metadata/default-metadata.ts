@@ -7,7 +7,19 @@ import { ORIGINAL_DEFAULT_TEMPLATE, renderTemplate, templateScope, type Depositi
 export function defaultMetadata(image: NamedImage, archive: MetadataContext['archive']): DepositionMetadata {
   const { description: _theirs, ...template } = ORIGINAL_DEFAULT_TEMPLATE;
   const rendered = renderTemplate(template, templateScope(image), { source: 'the default template' }) as DepositionMetadata;
-  return { ...rendered, description: describe(image, archive) };
+  return { ...rendered, ...creatorsPastRegistry(image.name), description: describe(image, archive) };
+}
+
+/**
+ * The original's creator is the name's first path component (`lab/tool` → `lab`); a registry host
+ * there (`localhost:5000/lab/tool`, `ghcr.io/lab/tool`) names no one, so the component after it is
+ * taken (`lab`). A component is a registry host as Docker decides it: it holds a "." or a ":", or
+ * is `localhost`.
+ */
+function creatorsPastRegistry(name: string): Pick<DepositionMetadata, 'creators'> | undefined {
+  const [first, ...rest] = name.split('/');
+  const isHost = rest.length > 0 && (first!.includes('.') || first!.includes(':') || first === 'localhost');
+  return isHost ? { creators: [{ name: rest[0]! }] } : undefined;
 }
 
 function describe(image: NamedImage, archive: MetadataContext['archive']): string {

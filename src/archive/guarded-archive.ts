@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
 import { blobPathOf, imageManifest, indexEntries, layoutJson, LayoutError, savedImages, type SavedImage } from './image-layout.ts';
+import { machinePlatform, platformFits, platformText, type Platform } from '../contracts/image-identity.ts';
 import { OCI_ANNOTATIONS } from './oci-vocabulary.ts';
 import { paddingOf, withSize } from './tar-header.ts';
 import { TarFormatError, TarParser, type TarEntryHeader } from './tar-parser.ts';
@@ -79,6 +80,8 @@ export class GuardedArchive extends Transform {
   #images: SavedImage[] = [];
   #manifests: string[] = [];
   readonly #expected?: string;
+  readonly #platform?: Platform;
+  #chosen?: { platform: Platform; config: string };
   #identity?: ArchiveIdentity;
   #held: Buffer[] = [];
   #heldBytes = 0;
@@ -89,10 +92,11 @@ export class GuardedArchive extends Transform {
    * `key`: the archive's file name, for messages. `expected`: the image id the archive must
    * identify (its config digest, or for a Docker 25+ archive one of its manifest digests).
    */
-  constructor(key: string, options: { highWaterMark?: number; expected?: string } = {}) {
+  constructor(key: string, options: { highWaterMark?: number; expected?: string; platform?: Platform } = {}) {
     super({ highWaterMark: options.highWaterMark });
     this.#key = key;
     this.#expected = options.expected;
+    this.#platform = options.platform;
     this.#parser = new TarParser({
       extension: (raw) => this.push(raw), // extensions pass as they are
       entry: (header) => this.#onEntry(header),
@@ -106,6 +110,14 @@ export class GuardedArchive extends Transform {
       },
       trailer: (raw) => this.#hold(raw),
     });
+  }
+
+  /**
+   * Of an archive whose index.json names a multi-platform index: the platform whose image the
+   * `manifest.json` that reached the engine lists (the one asked for, else this machine's).
+   */
+  get chosen(): { platform: Platform; config: string } | undefined {
+    return this.#chosen;
   }
 
   /** What the archive's own bytes say its images are; known once its end was reached. */
@@ -292,6 +304,7 @@ export class GuardedArchive extends Transform {
   #unname(file: string, content: Buffer): Buffer {
     let value = this.#layout(() => layoutJson(content, file));
     if (file === 'manifest.json') {
+      if (Array.isArray(value)) value = this.#platformView(value as Array<Record<string, unknown>>);
       for (const image of this.#layout(() => savedImages(value))) {
         for (const tag of image.repoTags) this.names.add(tag);
         this.#images.push(image);
@@ -313,6 +326,30 @@ export class GuardedArchive extends Transform {
       }
     }
     return Buffer.from(JSON.stringify(value));
+  }
+
+  /**
+   * The manifest.json old loaders read, for an archive that holds a multi-platform index (named in
+   * index.json, which comes first): the one image of the platform asked for, else this machine's,
+   * made from the index and manifest blobs (checked against their names as they passed). Other
+   * archives' manifest.json stays as it is.
+   */
+  #platformView(images: Array<Record<string, unknown>>): Array<Record<string, unknown>> {
+    const [top] = this.#manifests;
+    const hex = this.#manifests.length === 1 ? /^sha256:([0-9a-f]{64})$/.exec(top ?? '')?.[1] : undefined;
+    const index = hex ? this.#json(`blobs/sha256/${hex}`, 'image index') : undefined;
+    if (!index || !Array.isArray(index.manifests)) return images;
+    const entries = (index.manifests as Array<{ digest?: unknown; platform?: Platform }>).filter((entry) => entry?.platform && entry.platform.os !== 'unknown');
+    const wanted = this.#platform ?? machinePlatform();
+    const entry = entries.find((candidate) => platformFits(candidate.platform, wanted));
+    if (!entry) throw errors.platformNotInArchive(this.#key, platformText(wanted), entries.map((candidate) => platformText(candidate.platform!)));
+    const digest = typeof entry.digest === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(entry.digest)?.[1] : undefined;
+    const manifest = digest ? this.#json(`blobs/sha256/${digest}`, 'manifest') : undefined;
+    const config = typeof manifest?.config?.digest === 'string' ? /^sha256:([0-9a-f]{64})$/.exec(manifest.config.digest)?.[1] : undefined;
+    if (!manifest || !config || !Array.isArray(manifest.layers)) throw errors.archiveDamaged(this.#key, `the manifest of ${platformText(entry.platform!)} (${String(entry.digest)}) its index names is missing or not a manifest`);
+    this.#chosen = { platform: entry.platform!, config: `sha256:${config}` };
+    const layers = manifest.layers.map((layer: { digest?: unknown }) => `blobs/sha256/${String(layer?.digest).replace(/^sha256:/, '')}`);
+    return [{ Config: `blobs/sha256/${config}`, RepoTags: images.flatMap((image) => (Array.isArray(image?.RepoTags) ? image.RepoTags : [])), Layers: layers }];
   }
 
   #hold(bytes: Buffer): void {

@@ -21,7 +21,7 @@ import { blobPathOf, imageManifest, indexEntries, isIndexDescriptor, layoutJson,
 import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './oci-vocabulary.ts';
 import { TarFormatError } from './tar-parser.ts';
 
-const { manifest: OCI_MANIFEST, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
+const { manifest: OCI_MANIFEST, index: OCI_INDEX, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
 
 /** The export is not an image tar this writer can lay out (damaged, no manifest, several images…). */
 export class ExportLayoutError extends Error {}
@@ -52,6 +52,8 @@ export interface WrittenLayout {
   manifest: string;
   /** `sha256:…` of the image config. */
   config: string;
+  /** `sha256:…` of the image index the layout's index.json names, where the export's was a multi-platform index kept whole. */
+  index?: string;
 }
 
 /** Files of the export larger than this are blobs streamed through, never held in memory. */
@@ -116,8 +118,10 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
     return { ...blob, mediaType: blob.compressed ? options.layerMediaType : (layer.mediaType ?? blob.mediaType) };
   });
   await out.entry(blobName(configDigest), image.config);
-  // The source's own OCI manifest, when every layer is as it had it: its digest stays the same.
-  const kept = image.manifest && image.manifest.mediaType !== DOCKER_MANIFEST && layers.every((layer) => !layer.compressed) ? image.manifest.bytes : undefined;
+  // The source's own manifest (OCI, or Docker's v2 schema 2 as a registry serves it), when every
+  // layer is as it had it: its digest stays the same, and so does the media type index.json gives it.
+  const kept = image.manifest && layers.every((layer) => !layer.compressed) ? image.manifest.bytes : undefined;
+  const keptType = kept && image.manifest!.mediaType === DOCKER_MANIFEST ? DOCKER_MANIFEST : OCI_MANIFEST;
   const manifest =
     kept ??
     ociManifestBytes(
@@ -127,20 +131,49 @@ export async function writeOciLayout(input: Readable, file: FileHandle, options:
   const manifestDigest = `sha256:${sha256Hex(manifest)}`;
   await out.entry(blobName(manifestDigest), manifest);
   const reference = `${options.name}:${options.tag}`;
-  const index = ociIndexBytes([
-    {
-      mediaType: OCI_MANIFEST,
-      digest: manifestDigest,
-      size: manifest.length,
-      annotations: { [OCI_ANNOTATIONS.containerdName]: reference, [OCI_ANNOTATIONS.refName]: options.tag },
-    },
-  ]);
+  let top: Descriptor = { mediaType: kept ? keptType : OCI_MANIFEST, digest: manifestDigest, size: manifest.length };
+  // A multi-platform index whose every image came as it was: its other images and the index itself, byte for byte.
+  const whole = kept && image.index ? await keepIndex(out, image.index, manifestDigest, blobs, resolve, small) : undefined;
+  if (whole) top = whole;
+  const index = ociIndexBytes([{ ...top, annotations: { [OCI_ANNOTATIONS.containerdName]: reference, [OCI_ANNOTATIONS.refName]: options.tag } }]);
   await out.entry('index.json', index);
   await out.entry('oci-layout', Buffer.from(OCI_LAYOUT_FILE));
   const legacy = [{ Config: blobName(configDigest), RepoTags: [reference], Layers: layers.map((layer) => blobName(layer.digest)) }];
   await out.entry('manifest.json', Buffer.from(JSON.stringify(legacy)));
   const written = await out.end();
-  return { ...written, manifest: manifestDigest, config: configDigest };
+  return { ...written, manifest: manifestDigest, config: configDigest, ...(whole ? { index: whole.digest } : {}) };
+}
+
+/**
+ * Write the other images of the export's index (their manifests and configs; their layers were
+ * written as they streamed past) and the index blob; undefined, and nothing written, when one of
+ * its images is not in the export as it was (then the layout holds the chosen image alone).
+ */
+async function keepIndex(out: LayoutFile, index: IndexOfExport, chosen: string, blobs: Map<string, Blob>, resolve: (name: string) => string, small: Map<string, Buffer>): Promise<Descriptor | undefined> {
+  const others = index.images.filter((image) => image.descriptor.digest !== chosen);
+  const complete = others.every(
+    (image) =>
+      `sha256:${sha256Hex(image.bytes)}` === image.descriptor.digest &&
+      small.has(resolve(blobName(image.parsed.config.digest))) && image.parsed.layers.every((layer) => blobs.get(resolve(blobName(layer.digest)))?.compressed === false),
+  );
+  if (!complete) return undefined;
+  const done = new Set<string>([chosen]);
+  for (const image of others) {
+    for (const [digest, bytes] of [[image.parsed.config.digest, small.get(resolve(blobName(image.parsed.config.digest)))!], [image.descriptor.digest, image.bytes]] as const) {
+      if (done.has(digest)) continue;
+      done.add(digest);
+      await out.entry(blobName(digest), bytes);
+    }
+  }
+  await out.entry(blobName(index.descriptor.digest), index.bytes);
+  return { mediaType: index.descriptor.mediaType ?? OCI_INDEX, digest: index.descriptor.digest, size: index.bytes.length };
+}
+
+/** The index the export's index.json names as its one entry, with the images it lists that the export holds. */
+interface IndexOfExport {
+  descriptor: Descriptor;
+  bytes: Buffer;
+  images: { descriptor: Descriptor; bytes: Buffer; parsed: ImageManifest }[];
 }
 
 interface PickedImage {
@@ -148,6 +181,8 @@ interface PickedImage {
   layers: { name: string; mediaType?: string }[];
   /** The source's manifest, where it is an OCI layout. */
   manifest?: { bytes: Buffer; mediaType?: string };
+  /** The index index.json names as its only entry, when every image it lists is in the export. */
+  index?: IndexOfExport;
 }
 
 /** The image of the export: from index.json where there is one (an OCI layout), else from manifest.json. */
@@ -175,13 +210,26 @@ function pickImage(small: Map<string, Buffer>, resolve: (name: string) => string
         if (value !== undefined) manifests.push({ descriptor, bytes: small.get(resolve(name))!, parsed: shaped(() => imageManifest(value, name)) });
       }
     };
-    visit(shaped(() => indexEntries(index, 'index.json')), 0);
+    const entries = shaped(() => indexEntries(index, 'index.json'));
+    visit(entries, 0);
+    // One multi-platform index, every image of it held: it may be kept whole.
+    let whole: IndexOfExport | undefined;
+    const [only] = entries;
+    if (entries.length === 1 && only && isIndexDescriptor(only)) {
+      const name = shaped(() => blobPathOf(only.digest));
+      const bytes = small.get(resolve(name));
+      const value = json(name);
+      const listed = value !== undefined ? shaped(() => indexEntries(value, name)) : [];
+      const held = listed.map((entry) => manifests.find((m) => m.descriptor.digest === entry.digest));
+      if (bytes && `sha256:${sha256Hex(bytes)}` === only.digest && held.length > 0 && held.every(Boolean)) whole = { descriptor: only, bytes, images: held as IndexOfExport['images'] };
+    }
     const chosen = config ? manifests.find((m) => m.parsed.config.digest === config) : manifests.length === 1 ? manifests[0] : undefined;
     if (!chosen) throw new ExportLayoutError(manifests.length ? `index.json lists ${manifests.length} images${config ? `, none with config ${config}` : ''}` : 'index.json lists no image manifest the export holds');
     return {
       config: configOf(shaped(() => blobPathOf(chosen.parsed.config.digest))),
       layers: chosen.parsed.layers.map((layer) => ({ name: shaped(() => blobPathOf(layer.digest)), mediaType: layer.mediaType })),
       manifest: { bytes: chosen.bytes, mediaType: chosen.parsed.mediaType ?? chosen.descriptor.mediaType },
+      ...(whole ? { index: whole } : {}),
     };
   }
   const saved = json('manifest.json');

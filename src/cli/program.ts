@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Overrides } from '../container.ts';
+import { parsePlatform, type Platform } from '../contracts/image-identity.ts';
 import type { PluginKind } from '../contracts/plugin.ts';
 import { version } from '../package-info.ts';
 import type { PluginHost } from '../plugins/plugin-host.ts';
@@ -10,7 +11,7 @@ import { parseShard } from './shard.ts';
 export interface Invocation {
   command: 'push' | 'pull' | 'lock merge' | RecordCommand | 'init';
   args: string[];
-  global: { config?: string; storage?: string; json?: boolean; debug?: boolean; trustConfigUrl?: boolean };
+  global: { config?: string; storage?: string; json?: boolean; quiet?: boolean; debug?: boolean; trustConfigUrl?: boolean };
   options: Record<string, unknown>;
   overrides: Overrides;
 }
@@ -49,19 +50,20 @@ Examples:
 const EXAMPLES_PUSH = `
 Examples:
   $ donodo push my/image:1.2 -y                    publish on Zenodo (token in ZENODO_TOKEN)
-  $ donodo push my/image:1.2 --storage dir --dir ./archive
+  $ donodo push my/image:1.2 --dir ./archive       into a local archive folder (the dir storage)
   $ donodo push my/image:1.0 my/image:1.1 --json  several tags: versions of one concept
   $ donodo push --all --dry-run                    what the configuration's "images" would do
   $ donodo push my/image:1.2 -t zenodo_template.json --storage zenodo --sandbox
   $ donodo push podman:my/image:1.2 -y             from Podman
   $ donodo push docker-archive:image.tar -y        a docker save file (its name and tag)
-  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name`;
+  $ donodo push oci:./layout:1.2 --name my/image:1.2   an OCI layout, which carries no repository name
+  $ donodo push docker://ghcr.io/team/tool:1.2 -y     straight from a registry, no engine needed`;
 
 const EXAMPLES_PULL = `
 Examples:
   $ donodo pull 10.5281/zenodo.123                 a version DOI, a DOI link, a record link or id
   $ donodo pull 10.5281/zenodo.122 --tag 1.2       a concept DOI: its version 1.2 (else the latest)
-  $ donodo pull 7 --storage dir --dir ./archive
+  $ donodo pull 7 --dir ./archive
   $ donodo pull 10.5281/zenodo.123 podman:         into Podman
   $ donodo pull 10.5281/zenodo.123 docker-archive:image.tar   into a file docker load / podman load read, no engine needed`;
 
@@ -81,6 +83,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
     .option('-c, --config <file>', 'configuration file (default: donodo.config.json, .donodorc*, or package.json "donodo", searched upwards)')
     .option('--storage <name>', `storage backend: ${host.list('storage').map((p) => p.name).join(', ')}`)
     .option('--json', 'print one JSON object per image on stdout, nothing else')
+    .option('-q, --quiet', 'no progress on stderr: only results, warnings and errors')
     .option('--debug', 'print details and stack traces on stderr (secrets masked)')
     .option('--trust-config-url', 'let the configuration file send the token to a host other than zenodo.org and its sandbox (or DONODO_TRUST_CONFIG_URL=1)')
     .configureHelp({ showGlobalOptions: true })
@@ -92,29 +95,36 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const push = program
     .command('push')
     .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
-    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF] (a tag other than "latest" is required)')
+    .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF], docker://HOST/NAME:TAG (a registry) (a tag other than "latest" is required)')
     .option('--name <name:tag>', 'archive the image under this name and tag (for an archive or layout that carries none, or to rename)')
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
     .option('-y, --auto-publish', 'publish without asking (publishing is permanent)')
+    .option('--yes', 'the same as -y, --auto-publish')
     .option('--force-upload', 'upload the archive even when the draft already holds the same one')
     .addOption(new Option('--archive-format <format>', 'how the image is stored: oci-layout (image.tar, layers compressed one by one; default) or docker-save (image.tar.gz, the whole docker save stream compressed)').choices(['oci-layout', 'docker-save']))
     .option('--replace-draft', "take over the concept's unpublished draft even when it holds another tag (its archive is deleted)")
     .option('--conceptrecid <id>', 'add the version to this concept record instead of finding it by title')
-    .option('-t, --templates <file-or-url...>', 'deposition metadata templates (JSON file or https URL), over the configured ones')
+    .option('-t, --templates <file-or-url>', 'a deposition metadata template (JSON file or https URL), over the configured ones; repeat for several (later ones win)', (value: string, previous?: string[]) => [...(previous ?? []), value])
     .option('--dry-run', 'inspect, render and validate the metadata, find what would be created, resumed or versioned; write nothing')
     .option('--concurrency <n>', 'image names worked on at once (tags of one name go in order)', (v) => positiveInt(v, '--concurrency'))
     .option('--lock-file <path>', 'lock file recording what was archived (default: donodo.lock.json beside the configuration)')
     .option('--no-lock', 'neither read nor write a lock file')
     .option('--shard <k/n>', 'push only this job\'s share of the images: job K of N (e.g. 2/3); all tags of a name go to the same job', parseShard)
+    .option('--tag <tag>', 'archive under this tag (with the name the source gives): what a digest reference (docker://HOST/NAME@sha256:…) needs')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform image, archive this platform (repeatable; default: this machine\'s)', collectPlatform, undefined)
+    .option('--all-platforms', 'of a multi-platform image, archive every platform (the whole index, its digest kept)')
+    .option('--insecure-registry <host>', 'speak plain http to this registry host (repeatable; this machine always is)', (value: string, previous: string[] = []) => [...previous, value])
     .addHelpText('after', EXAMPLES_PUSH);
   const pull = program
     .command('pull')
     .description('restore an archived image into Docker (or Podman, or a file), and check it is the one archived')
     .argument('<reference>', 'a DOI, DOI link, record link, record id, or concept DOI')
-    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR')
+    .argument('[destination]', 'where to: the Docker engine (default), docker-daemon:[NAME:TAG], podman:[NAME:TAG], docker-archive:PATH, oci-archive:PATH, oci:DIR, docker://HOST/NAME[:TAG] (a registry)')
     .option('--tag <tag>', 'with a concept reference: the version with this tag instead of the latest')
     .option('--name <name:tag>', 'give the image this name instead of the one the record names')
     .option('--archive-tags', 'also set the tags the archive gives that the record does not name (each move is reported)')
+    .option('--no-lock', 'accepted as push takes it; pull never reads or writes a lock file')
+    .option('--platform <os/arch[/variant]>', 'of a multi-platform archive, load this platform (default: this machine\'s, where the archive holds it)', (value: string) => collectPlatform(value)[0]!)
     .addHelpText('after', EXAMPLES_PULL);
 
   program
@@ -172,9 +182,13 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
       const global = program.opts() as Invocation['global'];
       if (global.storage) overrides.names!.storage = global.storage;
       if (global.trustConfigUrl) overrides.trustConfigUrls = true;
+      if (options.insecureRegistry) overrides.insecureRegistries = options.insecureRegistry as string[];
       for (const flag of pluginFlags) {
         const value = options[flag.option.attributeName()];
-        if (value !== undefined) overrides.options!.push({ kind: flag.kind, plugin: flag.plugin, flag: flag.option.long!, option: flag.target, value });
+        if (value === undefined) continue;
+        overrides.options!.push({ kind: flag.kind, plugin: flag.plugin, flag: flag.option.long!, option: flag.target, value });
+        // A plugin's flag selects its plugin (--dir: the dir storage), unless another was named (--storage zenodo: refused).
+        if (flag.kind !== 'metadata') overrides.names![flag.kind] ??= flag.plugin;
       }
       const args = cmd.args;
       onInvoke({ command: cmd.name() as Invocation['command'], args, global, options, overrides });
@@ -189,7 +203,8 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
   for (const kind of KINDS) {
     for (const plugin of host.list(kind)) {
       for (const cli of plugin.cliOptions ?? []) {
-        const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}")`);
+        // A flag selects its plugin (see the action), except a metadata plugin's: those run side by side.
+        const option = new Option(cli.flags, `${cli.description} (${kind} "${plugin.name}"${kind === 'metadata' ? '' : '; selects it'})`);
         if (seen.has(option.long!)) continue;
         seen.add(option.long!);
         flags.push({ option, kind, plugin: plugin.name, target: cli.option });
@@ -197,6 +212,12 @@ function collectPluginFlags(host: PluginHost): Array<{ option: Option; kind: Plu
     }
   }
   return flags;
+}
+
+function collectPlatform(value: string, previous: Platform[] = []): Platform[] {
+  const platform = parsePlatform(value);
+  if (!platform) throw new InvalidArgumentError(`--platform takes OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm/v7 (got "${value}").`);
+  return [...previous, platform];
 }
 
 function positiveInt(value: string, flag: string): number {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ArchiveFormat } from '../contracts/image-identity.ts';
+import type { ArchiveFormat, Platform } from '../contracts/image-identity.ts';
 import { imageSettings } from '../config/image-settings.ts';
 import { errors } from '../errors/catalogue.ts';
 import type { RunnerOutput } from '../pipeline/runner.ts';
@@ -30,10 +30,17 @@ export async function pushCommand(session: Session, services: Services, invocati
   }
   const { loader, lock, locks } = await session.pushParts({ lockFile: options.lockFile as string | undefined, useLock: options.lock !== false, dryRun: Boolean(options.dryRun) });
   const cliTemplates = await loader.load(options.templates as string[] | undefined, process.cwd(), '--templates');
-  const autoPublish = Boolean(options.autoPublish ?? config.autoPublish);
+  const autoPublish = Boolean(options.autoPublish ?? options.yes ?? config.autoPublish);
+  // Said before anything is uploaded, not found out at the end of a long upload.
+  if (!autoPublish && !io.interactive && !options.dryRun) {
+    io.err(`donodo: nobody can be asked whether to publish (${global.json ? 'with --json' : 'no terminal'}) and -y was not given: drafts are uploaded and left unpublished (exit code 2); add -y (--auto-publish) to publish.\n`);
+  }
 
   const results = await push(services, references, {
     name: options.name as string | undefined,
+    tag: options.tag as string | undefined,
+    platforms: options.platform as Platform[] | undefined,
+    allPlatforms: Boolean(options.allPlatforms),
     autoPublish,
     forceUpload: Boolean(options.forceUpload),
     replaceDraft: Boolean(options.replaceDraft),
@@ -55,10 +62,7 @@ export async function pushCommand(session: Session, services: Services, invocati
     else printPush(io.out, result);
   }
   if (!global.json && results.length > 1) printSummary(io.out, results);
-  if (!autoPublish && !io.interactive && results.some((r) => r.status === 'unpublished')) {
-    io.err('donodo: not published, because nobody could be asked (no terminal); use --auto-publish (-y) to publish.\n');
-  }
-  if (lock?.written) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
+  if (lock?.written && !global.quiet) io.err(`donodo: recorded in ${path.relative(process.cwd(), lock.path) || lock.path}\n`);
   return exitCode(results);
 }
 

@@ -14,6 +14,8 @@ export interface DonodoConfig {
   compressor?: PluginChoice;
   /** How pushed images are stored: `oci-layout` (`image.tar`, the default) or `docker-save` (`image.tar.gz`). */
   archive?: { format?: ArchiveFormat };
+  /** Registries: hosts spoken to over plain http (`--insecure-registry` adds to them). */
+  registry?: { insecure?: string[] };
   metadata?: Array<string | PluginChoice>;
   autoPublish?: boolean;
   defaults?: { templates?: TemplatesSetting };

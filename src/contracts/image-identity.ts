@@ -33,6 +33,14 @@ export interface ImageIdentity {
   tag?: string;
   /** Layout of the stored archive, where known (records of donodo 0.1 do not say). */
   format?: ArchiveFormat;
+  /** `sha256:…` of the image index (a multi-platform image) the manifest was chosen from, or that the archive holds whole. */
+  index?: string;
+  /** The source reference as the user gave it (`docker://ghcr.io/team/tool:1.0`), for images from a registry. */
+  source?: string;
+  /** That reference resolved to what was archived: `HOST/NAME@sha256:…` (the index digest when the archive holds the whole index). */
+  resolved?: string;
+  /** Every platform the archive holds, where it holds more than one (an index archived whole, or several platforms of it). */
+  platforms?: Platform[];
 }
 
 /** `os/architecture[/variant]`, as `docker --platform` writes it. */

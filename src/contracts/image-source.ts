@@ -29,6 +29,22 @@ export interface ImageDetails {
   platform: Platform;
   /** The engine's own raw inspect object (`docker inspect`), only where there is an engine. */
   inspect?: Record<string, unknown>;
+  /** A registry's image: the index digest when the reference named a multi-platform image. */
+  index?: string;
+  /** A registry's image: the reference resolved to a digest, `HOST/NAME@sha256:…` (the index's when the export holds the whole index). */
+  resolved?: string;
+  /** The platforms the export holds, where it holds more than one (then `id`, `platform`, `manifest` are the first's). */
+  platforms?: Platform[];
+}
+
+/** The fields of an image config (the JSON blob its digest, the image id, names) that donodo reads. */
+export interface ImageConfig {
+  created?: string;
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  config?: { Labels?: Record<string, string> | null };
+  rootfs?: { diff_ids?: string[] };
 }
 
 /** An image with the name and tag it is archived under (what metadata providers and templates see). */

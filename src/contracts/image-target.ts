@@ -63,9 +63,10 @@ export interface ArchiveTarget {
   /**
    * Check `location.path` (it must not exist; its folder must) and open a writer; the location's
    * transport says what to write (one plugin may serve several). `image`: what the archive is to
-   * name (`name`, NAME:TAG) and hold (`id`, the config digest, checked by the pull already).
+   * name (`name`, NAME:TAG) and hold (`id`, the config digest, checked by the pull already);
+   * `source`: the reference the record says the image was archived from (`docker://…`), if any.
    */
-  open(location: ImageLocation, image: { name?: string; id?: string }): Promise<ArchiveWriter>;
+  open(location: ImageLocation, image: { name?: string; id?: string; source?: string }): Promise<ArchiveWriter>;
 }
 
 export const ArchiveTarget: unique symbol = Symbol.for('donodo.ArchiveTarget');

@@ -3,6 +3,7 @@ import type { ArchivedRecord } from '../contracts/storage-backend.ts';
 import type { LockOwner } from '../lock/exclusive-file.ts';
 import { shortId } from '../output/format.ts';
 import { cleanText } from '../output/terminal-text.ts';
+import { schemaFile } from '../package-info.ts';
 import { DonodoError } from './donodo-error.ts';
 
 /**
@@ -46,23 +47,35 @@ export const errors = {
     new DonodoError('IMAGE_UNNAMED', `"${cleanText(input)}" ${name ? `gives the image the name "${cleanText(name)}" but no tag` : 'gives the image no name and tag'}, and a version is archived under NAME:TAG.`, {
       hint: 'Give the name with --name NAME:TAG (e.g. --name team/tool:1.0), or in the reference where the transport takes one (docker-archive:PATH:NAME:TAG, oci:DIR:REF).',
     }),
+  platformNotInArchive: (key: string, wanted: string, held: string[]) =>
+    new DonodoError('PLATFORM_NOT_FOUND', `The archive ${key} holds no image for ${wanted}; it holds ${held.join(', ') || 'no platform'}.`, {
+      hint: 'Name one it holds with --platform OS/ARCH[/VARIANT].',
+    }),
+  digestNeedsTag: (input: string) =>
+    new DonodoError('REFERENCE_DIGEST', `"${cleanText(input)}" names the image by its digest; a version is archived under a tag.`, {
+      hint: 'Give the tag with --tag TAG (e.g. --tag 1.0): the record keeps the digest, and names the version by the tag.',
+    }),
   nameForOneImage: (count: number) =>
     new DonodoError('USAGE', `--name names one image, but ${count} were given.`, {
       hint: 'Push the images one at a time with their own --name, or name each in its reference (docker-archive:PATH:NAME:TAG).',
+    }),
+  tagForOneImage: (count: number) =>
+    new DonodoError('USAGE', `--tag tags one image, but ${count} were given.`, {
+      hint: 'Push the images one at a time, each with its own --tag.',
     }),
   configNotFound: (file: string, cause?: unknown) =>
     new DonodoError('CONFIG_NOT_FOUND', `Configuration file "${file}" could not be read.`, {
       hint: 'Check the path given to --config.',
       cause,
     }),
-  configSyntax: (file: string, cause: unknown) =>
-    new DonodoError('CONFIG_SYNTAX', `Configuration file "${file}" is not valid JSON or YAML: ${messageOf(cause)}`, {
-      hint: 'Fix the syntax at the position shown; donodo.config.example.json shows a valid file.',
+  configSyntax: (file: string, why: string, cause: unknown) =>
+    new DonodoError('CONFIG_SYNTAX', `Configuration file "${file}" is not valid JSON or YAML: ${why}`, {
+      hint: `Fix the syntax at the position shown; the README's "Configuration" section shows a valid file.`,
       cause,
     }),
   configInvalid: (file: string, details: string[]) =>
-    new DonodoError('CONFIG_INVALID', `Configuration ${file} has ${details.length} problem${details.length === 1 ? '' : 's'}.`, {
-      hint: 'Correct each field listed; schemas/config.schema.json describes every setting, and editors complete it when the file names it in "$schema".',
+    new DonodoError('CONFIG_INVALID', `Configuration file "${file}" has ${details.length} problem${details.length === 1 ? '' : 's'}.`, {
+      hint: `Correct each setting listed. Every setting is described in ${schemaFile('config.schema.json')} (name it in "$schema" and editors complete the file) and in the README's "Configuration" section.`,
       details,
     }),
   templateTooLarge: (source: string, capBytes: number) =>

@@ -21,8 +21,11 @@ export function redirectingFetch(policy: RedirectPolicy, fetchOnce: typeof fetch
   const max = policy.maxRedirects ?? 10;
   return async (input, init) => {
     let request = new Request(input, { ...init, redirect: 'manual' });
+    // After the first hop, the request as rebuilt below is all there is: headers given in `init`
+    // (an Authorization among them) must not go again over those judged for the new origin.
+    const { headers: _headers, body: _body, ...rest } = init ?? {};
     for (let hop = 0; ; hop++) {
-      const response = await fetchOnce(request, { ...init, redirect: 'manual' });
+      const response = await fetchOnce(request, hop === 0 ? { ...init, redirect: 'manual' } : { ...rest, redirect: 'manual' });
       const location = response.headers.get('location');
       if (!REDIRECTS.has(response.status) || location === null) return response;
       const from = new URL(request.url);

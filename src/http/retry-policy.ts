@@ -11,7 +11,8 @@ import { UploadRefused } from './stream-put.ts';
  *    service answers before doing anything;
  *  - Retry-After is honoured on a 429 only (Zenodo sends it on every response, as the reset of its
  *    rate-limit window), at most 2 minutes;
- *  - a DonodoError (a refused redirect, an answer too large) is never retried.
+ *  - a DonodoError (a refused redirect, an answer too large) is never retried, nor a refused
+ *    connection or an unknown host (see {@link hostFailure}).
  */
 export const RETRY_STATUS = [408, 429, 500, 502, 503, 504];
 const MAX_RETRY_AFTER_MS = 120_000;
@@ -30,7 +31,7 @@ function answerOf(cause: unknown): { status: number; headers: Headers } | undefi
 export function isRetryable(method: string, cause: unknown): boolean {
   const answer = answerOf(cause);
   if (answer) return method.toLowerCase() === 'post' ? answer.status === 429 : RETRY_STATUS.includes(answer.status);
-  if (cause instanceof DonodoError || method.toLowerCase() === 'post') return false;
+  if (cause instanceof DonodoError || method.toLowerCase() === 'post' || hostFailure(cause)) return false;
   return isTimeout(cause) || isConnectionFailure(cause);
 }
 
@@ -76,4 +77,19 @@ export function kyRetry(method: string, retries: number): RetryOptions {
     // undefined: ky's own checks (which honour Retry-After on the 429 it then retries); false: no retry.
     shouldRetry: ({ error }) => (isRetryable(method, error) ? undefined : false),
   };
+}
+
+/** The codes of a host that will not answer however often it is asked: nothing listens there, or it does not exist. */
+const HOST_FAILURES = new Set(['ECONNREFUSED', 'ENOTFOUND']);
+
+/**
+ * A connection refused or a host name that does not resolve, anywhere in the chain of causes, with
+ * what the system said about where: retrying those only delays the error (429, 5xx, resets and
+ * timeouts are retried; `EAI_AGAIN`, a resolver that could not answer for now, too).
+ */
+export function hostFailure(cause: unknown): { code: string; hostname?: string; address?: string; port?: number } | undefined {
+  for (let current = cause as { code?: string; hostname?: string; address?: string; port?: number; cause?: unknown } | undefined, depth = 0; current && depth < 8; current = current.cause as typeof current, depth++) {
+    if (current.code && HOST_FAILURES.has(current.code)) return { code: current.code, hostname: current.hostname, address: current.address, port: current.port };
+  }
+  return undefined;
 }

@@ -25,7 +25,7 @@ export function checkFileSize(name: string, size: number): void {
 /** A push without a token: where to make one, and which variable to set. */
 export function missingToken(endpoint: Endpoint, code: string): DonodoError {
   return new DonodoError(code, `${endpoint.tokenSource} is not set; pushing to ${endpoint.origin} needs a personal access token.`, {
-    hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --storage dir --dir PATH.)`,
+    hint: `Create one at ${endpoint.origin}/account/settings/applications/tokens/new/ with the scopes deposit:write and deposit:actions, then export ${endpoint.tokenSource}=<token>. (To archive into a local folder instead: --dir PATH.)`,
   });
 }
 

@@ -1,6 +1,7 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
 import { DonodoError } from '../errors/donodo-error.ts';
 import { cleanText } from '../output/terminal-text.ts';
+import { hostFailure } from './retry-policy.ts';
 import type { Endpoint } from './endpoint.ts';
 import { UploadRefused } from './stream-put.ts';
 
@@ -57,6 +58,15 @@ export function translateHttpError(cause: unknown, action: string, endpoint: End
   if (cause instanceof TimeoutError || (cause as Error)?.name === 'IdleTimeoutError') {
     return new DonodoError('ZENODO_TIMEOUT', `Zenodo (${endpoint.origin}) did not answer in time while trying to ${action}.`, {
       hint: 'Check the network and run the same command again; it resumes where it stopped.',
+      cause,
+    });
+  }
+  const host = hostFailure(cause);
+  if (host) {
+    const where = host.hostname ?? (host.address ? `${host.address}${host.port ? `:${host.port}` : ''}` : new URL(endpoint.origin).host);
+    const what = host.code === 'ECONNREFUSED' ? `nothing accepts connections at ${where}` : `the host "${where}" is not known (DNS)`;
+    return new DonodoError('ZENODO_UNREACHABLE', `Could not reach Zenodo at ${endpoint.origin} to ${action}: ${host.code}, ${what}; not retried.`, {
+      hint: 'Check the address (--zenodo-url, --sandbox, or the configuration\'s url) and that the service runs there; then run the same command again, it resumes where it stopped.',
       cause,
     });
   }

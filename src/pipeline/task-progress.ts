@@ -1,21 +1,31 @@
 import type { ProgressSink } from '../contracts/progress.ts';
-import { formatBytes, formatDuration } from '../output/format.ts';
+import { formatBytes, formatDuration, formatRemaining } from '../output/format.ts';
+
+/** How often a progress line is printed when nothing is redrawn: every 10 % of the total, or after this long. */
+const LINE_EVERY_MS = 15_000;
+/** A redrawn line (a terminal) is redrawn at most this often. */
+const REDRAW_EVERY_MS = 100;
+const BAR_WIDTH = 20;
 
 /**
- * A ProgressSink that shows bytes, percentage and speed on a progress line. `live` lines are
- * redrawn at most ten times a second (terminal); otherwise only notes and the summary are shown.
+ * A ProgressSink that shows a transfer: bytes, percentage, speed and time left. `live` (a terminal,
+ * redrawn in place): a bar, redrawn at most ten times a second. `lines` (a pipe, a log): a line
+ * each time another 10 % is done, and every 15 s while it goes on, so that a log shows a transfer
+ * moving (or stuck).
  */
 export class TaskProgress implements ProgressSink {
   #total: number | undefined;
   #done = 0;
-  #lastDraw = 0;
+  #lastDraw = Date.now();
+  #lastTenth = 0;
+  #timer: NodeJS.Timeout | undefined;
   readonly #started = Date.now();
   readonly #show: (line: string) => void;
-  readonly #live: boolean;
+  readonly #mode: 'live' | 'lines';
 
-  constructor(show: (line: string) => void, live: boolean) {
+  constructor(show: (line: string) => void, mode: 'live' | 'lines') {
     this.#show = show;
-    this.#live = live;
+    this.#mode = mode;
   }
 
   total(bytes: number | undefined): void {
@@ -25,9 +35,17 @@ export class TaskProgress implements ProgressSink {
   advance(bytes: number): void {
     this.#done += bytes;
     const now = Date.now();
-    if (this.#live && now - this.#lastDraw >= 100) {
-      this.#lastDraw = now;
-      this.#show(this.line());
+    if (this.#mode === 'live') {
+      if (now - this.#lastDraw >= REDRAW_EVERY_MS) this.#draw(now);
+      return;
+    }
+    this.#timer ??= setInterval(() => {
+      if (Date.now() - this.#lastDraw >= LINE_EVERY_MS) this.#draw(Date.now());
+    }, LINE_EVERY_MS / 3).unref();
+    const tenth = this.#total ? Math.floor((this.#done / this.#total) * 10) : 0;
+    if (tenth > this.#lastTenth && tenth < 10) {
+      this.#lastTenth = tenth;
+      this.#draw(now);
     }
   }
 
@@ -35,19 +53,35 @@ export class TaskProgress implements ProgressSink {
     this.#show(this.#done ? `${this.line()} · ${message}` : message);
   }
 
+  /** The step is over: no more lines. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
   /** Bytes moved so far. */
   get done(): number {
     return this.#done;
   }
 
+  #draw(now: number): void {
+    this.#lastDraw = now;
+    this.#show(this.line());
+  }
+
+  /** `[████████░░░░] 40% · 4.00 MB / 10.0 MB · 2.00 MB/s · 3 s left` (the bar on a terminal only; the time left after a second). */
   line(): string {
     const seconds = Math.max((Date.now() - this.#started) / 1000, 0.001);
-    const rate = `${formatBytes(this.#done / seconds)}/s`;
-    if (this.#total) {
-      const percent = Math.min(100, Math.floor((this.#done / this.#total) * 100));
-      return `${formatBytes(this.#done)} / ${formatBytes(this.#total)} (${percent}%) · ${rate}`;
-    }
-    return `${formatBytes(this.#done)} · ${rate}`;
+    const speed = this.#done / seconds;
+    const rate = `${formatBytes(speed)}/s`;
+    if (!this.#total) return `${formatBytes(this.#done)} · ${rate}`;
+    const fraction = Math.min(1, this.#done / this.#total);
+    const percent = `${Math.floor(fraction * 100)}%`;
+    // The speed of the first moments says little about the rest: the time left shows after a second.
+    const left = seconds >= 1 && speed > 0 && fraction < 1 ? ` · ${formatRemaining(((this.#total - this.#done) / speed) * 1000)} left` : '';
+    const filled = Math.round(fraction * BAR_WIDTH);
+    const bar = this.#mode === 'live' ? `[${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ` : '';
+    return `${bar}${percent} · ${formatBytes(this.#done)} / ${formatBytes(this.#total)} · ${rate}${left}`;
   }
 
   /** "48.2 MB in 2.1 s, 23 MB/s", or undefined when nothing was moved. */

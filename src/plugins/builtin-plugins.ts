@@ -3,6 +3,7 @@ import defaultsMetadata from '../../plugins/defaults-metadata/index.ts';
 import dir from '../../plugins/dir/index.ts';
 import docker from '../../plugins/docker/index.ts';
 import podman from '../../plugins/podman/index.ts';
+import registry from '../../plugins/registry/index.ts';
 import gzip from '../../plugins/gzip/index.ts';
 import labelsMetadata from '../../plugins/labels-metadata/index.ts';
 import templatesMetadata from '../../plugins/templates-metadata/index.ts';
@@ -16,4 +17,4 @@ import type { AnyPlugin } from '../contracts/plugin.ts';
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, archive, podman, zenodo, dir, invenio, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, archive, podman, registry, zenodo, dir, invenio, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];

@@ -68,9 +68,13 @@ export class PluginHost {
 
   /** Check the options against the plugin's schema (all problems at once). */
   checkOptions(plugin: AnyPlugin, options: Record<string, unknown>): void {
-    if (!plugin.optionsSchema) return;
-    const problems = validateAgainst(plugin.optionsSchema, options, 'options');
+    const problems = this.optionProblems(plugin, options, 'options');
     if (problems.length) throw errors.pluginOptions(plugin.kind, plugin.name, problems);
+  }
+
+  /** What the plugin's schema refuses in `options`, one line each, with paths below `root`. */
+  optionProblems(plugin: { optionsSchema?: Record<string, unknown> }, options: Record<string, unknown>, root: string): string[] {
+    return plugin.optionsSchema ? validateAgainst(plugin.optionsSchema, options, root) : [];
   }
 
   /** Create an instance whose failures name the plugin. */

@@ -1,11 +1,12 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { didYouMean } from '../output/did-you-mean.ts';
 import { isOrcid, isZenodoLicense } from './formats.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under Node's ESM loader.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false });
+const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, verbose: true });
 addFormats(ajv);
 ajv.addFormat('zenodo-license', { type: 'string', validate: isZenodoLicense });
 ajv.addFormat('orcid', { type: 'string', validate: isOrcid });
@@ -13,19 +14,20 @@ const compiled = new WeakMap<object, ValidateFunction>();
 
 /**
  * Validate `value` against a JSON Schema, compiling each schema object once.
- * Returns one readable line per problem ("path: what is wrong (allowed: …)"), empty when valid.
+ * Returns one readable line per problem ("path: what is wrong (allowed: …)"), empty when valid; a key
+ * the schema does not know is called `words.unknown` ("unknown setting"), with the closest known key.
  */
-export function validateAgainst(schema: Record<string, unknown>, value: unknown, root = ''): string[] {
+export function validateAgainst(schema: Record<string, unknown>, value: unknown, root = '', words: { unknown?: string } = {}): string[] {
   let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   if (validate(value)) return [];
-  return formatErrors(validate.errors ?? [], value, root);
+  return formatErrors(validate.errors ?? [], value, root, words.unknown ?? 'unknown setting');
 }
 
-function formatErrors(list: ErrorObject[], value: unknown, root: string): string[] {
+function formatErrors(list: ErrorObject[], value: unknown, root: string, unknown: string): string[] {
   // anyOf/oneOf produce one error per branch plus a summary; keep the most specific lines only.
   // Within an anyOf, the branch of the wrong type says nothing useful when another branch says what is wrong.
   const lines = new Set<string>();
@@ -37,18 +39,21 @@ function formatErrors(list: ErrorObject[], value: unknown, root: string): string
     if (error.keyword === 'if') continue;
     if ((error.keyword === 'anyOf' || error.keyword === 'oneOf') && seenPaths.has(error.instancePath)) continue;
     if (error.keyword === 'type' && branched.has(error.instancePath) && specific.has(error.instancePath)) continue;
-    lines.add(describe(error, value, root));
+    lines.add(describe(error, value, root, unknown));
   }
   return [...lines];
 }
 
-function describe(error: ErrorObject, value: unknown, root: string): string {
+function describe(error: ErrorObject, value: unknown, root: string, unknown: string): string {
   const path = pathOf(root, error.instancePath, error.keyword === 'additionalProperties' ? String(error.params.additionalProperty) : undefined);
   const actual = valueAt(value, error.instancePath);
   const shown = actual === undefined ? '' : ` (got ${preview(actual)})`;
   switch (error.keyword) {
-    case 'additionalProperties':
-      return `${path}: unknown setting`;
+    case 'additionalProperties': {
+      // The closest key the schema knows there (verbose mode hands over the schema of the object).
+      const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      return `${path}: ${unknown}${didYouMean(String(error.params.additionalProperty), known)}`;
+    }
     case 'required':
       return `${pathOf(root, error.instancePath, String(error.params.missingProperty))}: is required but missing`;
     case 'enum':

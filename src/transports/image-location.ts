@@ -18,7 +18,11 @@ export function parseImageLocation(input: string, options: { destination?: boole
   const colon = input.indexOf(':');
   const prefix = colon > 0 ? input.slice(0, colon) : '';
   const rest = input.slice(colon + 1);
-  if (prefix === 'docker' && rest.startsWith('//')) throw errors.transportUnsupported(input, 'docker://', 'registries are not a transport donodo reads or writes yet');
+  if (prefix === 'docker' && rest.startsWith('//')) {
+    // A registry, as skopeo names it: docker://HOST/NAME:TAG or docker://HOST/NAME@sha256:….
+    if (rest.length === 2) throw errors.transportIncomplete(input, 'docker://HOST/NAME:TAG (or docker://HOST/NAME@sha256:…)');
+    return { transport: 'docker', reference: rest.slice(2), input };
+  }
   if (ENGINES.has(prefix as Transport)) {
     // A pull into an engine may leave the name out (`podman:`): the image gets the record's.
     if (!rest && !options.destination) throw errors.transportIncomplete(input, `${prefix}:NAME:TAG`);

@@ -139,7 +139,8 @@ describe('metadata plugins from the configuration', () => {
     await writeConfig({ plugins: [path.join(fixtures, 'stamp-metadata.mjs')], metadata: ['defaults', { name: 'stamp', options: { keyword: 3 } }] });
     const options = await donodo(['push', `${A}:1.0`, '--no-lock']);
     expect(options.code).toBe(1);
-    expect(options.stderr).toMatch(/Options of the metadata plugin "stamp" are not valid[\s\S]*options.keyword: must be string \(got 3\)/);
+    // Options in the configuration file are its problems: reported with the file's others, by their path in it.
+    expect(options.stderr).toMatch(/Configuration file "[^"]+" has 1 problem\.[\s\S]*metadata\[1\]\.options\.keyword: must be string \(got 3\)/);
   });
 });
 

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { CLI } from '../support/cli.ts';
 import { versionsOf } from '../support/emulator-state.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
+import { onTerminal as startOnTerminal } from '../support/terminal.ts';
 
 const NAME = `donodo-test/prompt-${process.pid}`;
 let zenodo: Emulator;
@@ -18,19 +17,8 @@ afterAll(async () => {
   await zenodo.close();
 });
 
-/** Run the CLI on a real terminal (a pseudo-terminal made by util-linux's `script`), typing `answer`. */
 function onTerminal(args: string[], answer: string): Promise<{ code: number; screen: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ZENODO_TOKEN: zenodo.token }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let screen = '';
-    child.stdout.on('data', (d: Buffer) => {
-      screen += d;
-      if (screen.includes('[y/N]') && !child.stdin.writableEnded) child.stdin.end(answer);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, screen }));
-  });
+  return startOnTerminal(args, { answer, env: { ZENODO_TOKEN: zenodo.token } }).then(({ code, screen }) => ({ code, screen }));
 }
 
 describe('the publish question on a terminal', () => {

@@ -16,11 +16,15 @@ describe('image locations, named as skopeo names them', () => {
     expect(parseImageLocation('oci-archive:img.tar')).toMatchObject({ transport: 'oci-archive', path: 'img.tar' });
   });
 
-  it('refuses incomplete locations and registries, saying what to write', () => {
+  it('reads a registry reference as skopeo writes it', () => {
+    expect(parseImageLocation('docker://ghcr.io/x/y:1')).toEqual({ transport: 'docker', reference: 'ghcr.io/x/y:1', input: 'docker://ghcr.io/x/y:1' });
+    expect(() => parseImageLocation('docker://')).toThrow(/docker:\/\/HOST\/NAME:TAG/);
+  });
+
+  it('refuses incomplete locations, saying what to write', () => {
     expect(() => parseImageLocation('podman:')).toThrow(/"podman:" is incomplete: it should read podman:NAME:TAG/);
     expect(() => parseImageLocation('docker-archive:')).toThrow(/docker-archive:PATH\[:NAME:TAG\]/);
     expect(() => parseImageLocation('oci:dir:')).toThrow(/nothing follows the second colon/);
-    expect(() => parseImageLocation('docker://ghcr.io/x/y:1')).toThrow(/registries are not a transport donodo reads or writes yet/);
   });
 
   it('lets a pull destination leave an engine\'s name out', () => {

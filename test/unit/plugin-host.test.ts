@@ -21,7 +21,7 @@ describe('the plugin host', () => {
     const host = new PluginHost(builtinPlugins);
     expect(host.list('storage').map((p) => p.name)).toEqual(['zenodo', 'dir', 'invenio']);
     // docker is the default source; the others serve their own transports (archive: files and layouts).
-    expect(host.list('image-source').map((p) => p.name)).toEqual(['docker', 'archive', 'podman']);
+    expect(host.list('image-source').map((p) => p.name)).toEqual(['docker', 'archive', 'podman', 'registry']);
   });
 
   it('loads a third-party module relative to the config and validates its options with its own schema', async () => {

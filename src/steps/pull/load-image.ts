@@ -33,7 +33,7 @@ export const loadImage: Step<PullContext, 'storage' | 'compressor'> = {
       highWaterMark: BUFFER,
       limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
-    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.config });
+    const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.config, platform: context.options.platform });
     let measured: Measured | undefined;
     measure.once('finish', () => {
       measured = measure.result();
@@ -80,7 +80,7 @@ export const loadImage: Step<PullContext, 'storage' | 'compressor'> = {
 async function deliver(context: PullContext, archive: GuardedArchive): Promise<LoadedImage> {
   if (context.transaction) return context.transaction.target.load(archive);
   await pipeline(archive, context.writer!.stream);
-  return { ids: archive.identity?.configs ?? [], references: [] };
+  return { ids: archive.chosen ? [archive.chosen.config] : (archive.identity?.configs ?? []), references: [] };
 }
 
 function translate(cause: unknown, key: string) {

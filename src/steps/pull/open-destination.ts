@@ -15,9 +15,9 @@ export const openDestination: Step<PullContext, 'imagesAt'> = {
   async run(context, { services }) {
     const location = parseImageLocation(context.options.destination ?? '', { destination: true });
     // `docker-daemon:NAME:TAG` names the image as --name does.
-    if (!location.defaulted && location.reference && location.transport !== 'oci' && location.transport !== 'oci-archive') context.options.name ??= location.reference;
+    if (!location.defaulted && location.reference && !['oci', 'oci-archive', 'docker'].includes(location.transport)) context.options.name ??= location.reference;
     const destination = destinationOf(await services.imagesAt(location), location);
     if ('engine' in destination) context.transaction = await EngineTransaction.begin(destination.engine);
-    else context.writer = await destination.archive.open(location, { name: wantedName(context), id: context.expected?.config });
+    else context.writer = await destination.archive.open(location, { name: wantedName(context), id: context.expected?.config, ...(context.expected?.source ? { source: context.expected.source } : {}) });
   },
 };

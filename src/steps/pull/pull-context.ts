@@ -1,6 +1,6 @@
 import type { ArchiveIdentity } from '../../archive/guarded-archive.ts';
 import type { ArchiveFile, ArchivedRecord } from '../../contracts/storage-backend.ts';
-import type { ImageIdentity } from '../../contracts/image-identity.ts';
+import type { ImageIdentity, Platform } from '../../contracts/image-identity.ts';
 import type { ArchiveWriter } from '../../contracts/image-target.ts';
 import type { EngineTransaction, TagChange } from './engine-transaction.ts';
 
@@ -47,6 +47,8 @@ export interface PullOptions {
   destination?: string;
   /** NAME:TAG to give the image instead of the one the record names. */
   name?: string;
+  /** Of an archive that holds a multi-platform index: the platform to load (default: this machine's). */
+  platform?: Platform;
 }
 
 /** The name the pulled image is to have: the one asked for, else the record's. */

@@ -129,5 +129,5 @@ export async function recordInLock(context: PushContext, location: string): Prom
 /** Steps after `locate` skip with this reason when the version is published already, or waits for review. */
 export function skipWhenUnchanged(context: PushContext): string | false {
   if (context.outcome === 'submitted') return `submitted for review as record ${context.record!.recordId}, not accepted yet`;
-  return context.outcome === 'unchanged' ? `already published as ${context.record!.doi ?? `record ${context.record!.recordId}`}` : false;
+  return context.outcome === 'unchanged' ? `unchanged, already published as ${context.record!.doi ?? `record ${context.record!.recordId}`}` : false;
 }

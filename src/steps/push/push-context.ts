@@ -1,4 +1,4 @@
-import type { ArchiveFormat, ImageIdentity } from '../../contracts/image-identity.ts';
+import type { ArchiveFormat, ImageIdentity, Platform } from '../../contracts/image-identity.ts';
 import type { ImageDetails } from '../../contracts/image-source.ts';
 import type { DepositionMetadata } from '../../contracts/metadata-provider.ts';
 import type { Draft, Located } from '../../archiving/version-request.ts';
@@ -64,6 +64,12 @@ export interface PushOptions {
   replaceDraft?: boolean;
   /** The cross-process locks of this machine; without them (dry runs) nothing is locked. */
   locks?: VersionLocks;
+  /** The tag to archive under (`--tag`), over the source's: what a digest reference needs. */
+  tag?: string;
+  /** Platforms of a multi-platform image to archive (`--platform`); default: this machine's. */
+  platforms?: Platform[];
+  /** Archive every platform of a multi-platform image (`--all-platforms`). */
+  allPlatforms?: boolean;
 }
 
 /** `name:tag` of the image being pushed (the reference as given, until it is parsed). */
@@ -83,6 +89,9 @@ export function identityOf(context: PushContext): ImageIdentity {
     name: context.ref!.name,
     tag: context.ref!.tag,
     ...(context.spool?.format ? { format: context.spool.format } : {}),
+    ...(image.index ? { index: image.index } : {}),
+    ...(image.resolved ? { source: context.reference, resolved: image.resolved } : {}),
+    ...(image.platforms ? { platforms: image.platforms } : {}),
   };
 }
 

@@ -33,7 +33,7 @@ export async function composeMetadata(services: Pick<Services, 'metadata' | 'bas
       archive: archiveOf(context.options.archiveFormat ?? DEFAULT_ARCHIVE_FORMAT, services.compressor),
     });
   }
-  const problems = validateAgainst(schema, metadata, 'metadata');
+  const problems = validateAgainst(schema, metadata, 'metadata', { unknown: 'not a deposition field Zenodo knows' });
   if (problems.length) throw errors.metadataInvalid(problems);
   // The storage's own schema (the invenio storage's RDM mapping), still before any request.
   services.storage.checkMetadata?.(metadata);

@@ -1,3 +1,4 @@
+import type { Platform } from '../../contracts/image-identity.ts';
 import type { ImageDetails, ImageSource } from '../../contracts/image-source.ts';
 import type { ImageLocation } from '../../contracts/image-location.ts';
 import { errors } from '../../errors/catalogue.ts';
@@ -33,14 +34,27 @@ export function statedRef(reference: string, name?: string): (ImageRef & { tag: 
  * checked before the source is asked (a missing tag, `latest`); otherwise they are the source's, and
  * a source that carries none needs `--name`.
  */
-export async function resolvePushImage(services: Pick<Services, 'imagesAt'>, reference: string, name?: string): Promise<ResolvedImage> {
-  const location = parseImageLocation(reference);
+export async function resolvePushImage(services: Pick<Services, 'imagesAt'>, reference: string, name?: string, choice: ImageChoice = {}): Promise<ResolvedImage> {
+  const location: ImageLocation = {
+    ...parseImageLocation(reference),
+    ...(choice.platforms?.length ? { platforms: choice.platforms } : {}),
+    ...(choice.allPlatforms ? { allPlatforms: true as const } : {}),
+  };
   const stated = statedRef(reference, name);
   const source = sourceOf(await services.imagesAt(location), location);
   const details = await source.inspect(location);
-  if (stated) return { location, source, details, ref: stated };
+  if (stated) return { location, source, details, ref: choice.tag ? parsePushRef(`${stated.name}:${choice.tag}`) : stated };
+  if (details.name && choice.tag) return { location, source, details, ref: parsePushRef(`${details.name}:${choice.tag}`) };
+  if (details.name && !details.tag && location.transport === 'docker') throw errors.digestNeedsTag(reference);
   if (!details.name || !details.tag) throw errors.imageUnnamed(reference, details.name);
   return { location, source, details, ref: parsePushRef(`${details.name}:${details.tag}`) };
+}
+
+/** Which image of a source, beyond its location: the tag (`--tag`), the platforms of a multi-platform image. */
+export interface ImageChoice {
+  tag?: string;
+  platforms?: Platform[];
+  allPlatforms?: boolean;
 }
 
 /** Find and inspect the image (a tag is required, `latest` refused); an earlier look in the batch is reused. */
@@ -49,7 +63,7 @@ export const resolveImage: Step<PushContext, 'imagesAt'> = {
   title: 'Inspect image',
   uses: ['imagesAt'],
   async run(context, { services }) {
-    const resolved = await (context.resolved ?? resolvePushImage(services, context.reference, context.options.name));
+    const resolved = await (context.resolved ?? resolvePushImage(services, context.reference, context.options.name, context.options));
     context.resolved = Promise.resolve(resolved);
     context.ref = resolved.ref;
     context.image = resolved.details;
