@@ -21,13 +21,14 @@ export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';
 export { hostFailure, isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
 export { IdleTimeoutError } from './http/idle-timer.ts';
 export { UploadRefused } from './http/stream-put.ts';
-// On the kit, what the zenodo and invenio storages share: the endpoint and its token, HTTP to it, its errors, its options, pull references, size and token checks.
-export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/endpoint.ts';
-export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo-http.ts';
-export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo-errors.ts';
-export { httpFor, HTTP_OPTION_PROPERTIES, type HttpOptions } from './http/http-options.ts';
-export { parseRecordReference, type PullTarget, type ReferenceRules } from './http/pull-reference.ts';
-export { checkFileSize, missingToken, tagNotFound, quoteQuery, MAX_FILE_SIZE } from './http/storage-checks.ts';
+// Zenodo's endpoint rules (API URL, token, trusted hosts), its HTTP on the kit and its errors: shared by the zenodo and invenio storages.
+export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/zenodo/endpoint.ts';
+export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo/zenodo-http.ts';
+export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo/zenodo-errors.ts';
+// Also theirs: the HTTP options, one pull-reference parser, size and token checks, tag-not-found, query quoting.
+export { httpFor, HTTP_OPTION_PROPERTIES, type HttpOptions } from './http/zenodo/http-options.ts';
+export { parseRecordReference, type PullTarget, type ReferenceRules } from './http/zenodo/pull-reference.ts';
+export { checkFileSize, missingToken, tagNotFound, quoteQuery, MAX_FILE_SIZE } from './http/zenodo/storage-checks.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

@@ -88,6 +88,8 @@ function outcome(result: PushResult): string {
       return `unchanged, already published as ${where}`;
     case 'unpublished':
       return `uploaded, not published (draft ${result.recordId})`;
+    case 'submitted':
+      return `submitted for review, not published yet (draft ${result.recordId})`;
     case 'planned':
       return `would ${result.plan ?? 'create'}`;
     case 'failed':

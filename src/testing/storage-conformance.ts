@@ -29,6 +29,10 @@ export interface StorageUnderTest {
   options: Record<string, unknown>;
   /** Environment of every donodo run (tokens, DONODO_TRUST_CONFIG_URL…). */
   env?: Record<string, string>;
+  /** Arguments every push gets besides the image, e.g. a template (`-t FILE`) with metadata the storage requires. */
+  pushArgs?: string[];
+  /** Metadata the suite's own calls of the storage add (e.g. `imprint_publisher`, where the storage requires one), as `pushArgs` does for pushes. */
+  metadata?: Record<string, unknown>;
   /**
    * Every reference form the storage accepts for a published version `record` of a concept whose
    * latest version is another: each must pull the version it names.
@@ -127,7 +131,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
     }
 
     async function push(reference: string, args: string[] = ['-y'], options: { cwd?: string; kill?: string } = {}): Promise<CliRun> {
-      return donodo(['push', `docker-archive:${(await image(reference)).file}`, ...args, '--json'], options);
+      return donodo(['push', `docker-archive:${(await image(reference)).file}`, ...args, ...(under.pushArgs ?? []), '--json'], options);
     }
 
     /** What the storage holds for an image name: its concepts, and per tag the published versions and drafts. */
@@ -186,7 +190,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
 
     it('acts on a draft given without its handle (as rebuilt from a lock file): upload, list, delete', async () => {
       const name = nameFor('no-handle');
-      const metadata = { title: `Docker image ${name}`, upload_type: 'other', description: 'conformance', creators: [{ name: 'donodo' }], version: '1.0' };
+      const metadata = { title: `Docker image ${name}`, upload_type: 'other', description: 'conformance', creators: [{ name: 'Suite, Conformance' }], version: '1.0', publication_date: new Date().toISOString().slice(0, 10), ...under.metadata };
       const draft = await storage.createDraft(metadata, { config: `sha256:${'0'.repeat(64)}`, name, tag: '1.0' });
       const bare = { ...draft, handle: undefined };
       const bytes = Buffer.from(`conformance ${name}\n`);

@@ -1,4 +1,4 @@
-import type { PluginDeps } from '../contracts/plugin.ts';
+import type { PluginDeps } from '../../contracts/plugin.ts';
 import type { Endpoint } from './endpoint.ts';
 import { ZenodoHttp } from './zenodo-http.ts';
 

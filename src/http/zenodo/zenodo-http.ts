@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { Options } from 'ky';
-import type { Logger } from '../contracts/plugin.ts';
-import type { ProgressSink } from '../contracts/progress.ts';
-import type { UploadSource } from '../contracts/storage-backend.ts';
-import { DonodoError } from '../errors/donodo-error.ts';
+import type { Logger } from '../../contracts/plugin.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { UploadSource } from '../../contracts/storage-backend.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import { HttpKit } from '../http-kit.ts';
 import { isSafeTransport, type Endpoint } from './endpoint.ts';
-import { HttpKit } from './http-kit.ts';
 import { translateHttpError } from './zenodo-errors.ts';
 
 export interface HttpSettings {

@@ -2,9 +2,9 @@
  * Checks and refusals the Zenodo and InvenioRDM storages share: file size limits, a missing token,
  * a tag a concept does not have, and quoting values in search queries.
  */
-import { DonodoError } from '../errors/donodo-error.ts';
-import type { StorageErrorCode } from '../errors/storage-codes.ts';
-import { cleanText } from '../output/terminal-text.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import type { StorageErrorCode } from '../../errors/storage-codes.ts';
+import { cleanText } from '../../output/terminal-text.ts';
 import type { Endpoint } from './endpoint.ts';
 
 /** Zenodo's limit for one file: 50 GB (`RDM_FILES_DEFAULT_MAX_FILE_SIZE`). */

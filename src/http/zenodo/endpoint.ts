@@ -1,5 +1,5 @@
-import type { OptionSource } from '../contracts/plugin.ts';
-import { DonodoError } from '../errors/donodo-error.ts';
+import type { OptionSource } from '../../contracts/plugin.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
 
 /** Which Zenodo a run talks to, and with which token. */
 export interface Endpoint {

@@ -1,4 +1,4 @@
-import { DonodoError } from '../errors/donodo-error.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
 import type { Endpoint } from './endpoint.ts';
 
 /** What a pull reference names: a record id, or a DOI (of a version or of a concept). */

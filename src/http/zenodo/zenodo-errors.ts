@@ -1,9 +1,9 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
-import { DonodoError } from '../errors/donodo-error.ts';
-import { cleanText } from '../output/terminal-text.ts';
-import { hostFailure } from './retry-policy.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import { cleanText } from '../../output/terminal-text.ts';
+import { hostFailure } from '../retry-policy.ts';
+import { UploadRefused } from '../stream-put.ts';
 import type { Endpoint } from './endpoint.ts';
-import { UploadRefused } from './stream-put.ts';
 
 /** Zenodo's (InvenioRDM's) error body: `{status, message, errors?: [{field, messages: [...]}]}` (older bodies used `message` per error). */
 export interface ZenodoErrorBody {
