@@ -78,8 +78,7 @@ export class InvenioStorage implements StorageBackend {
     const latest = await this.#api.latest(conceptRecId);
     const listed = (await this.#api.userRecords(`parent.id:${conceptRecId}`, true)).filter((r) => String(r.parent?.id) === conceptRecId && r.id !== latest?.id);
     const all = [...(latest && String(latest.parent?.id) === conceptRecId ? [latest] : []), ...listed];
-    // Record ids are not ordered on every InvenioRDM (`abcde-12345`); the version index is.
-    return all.sort((a, b) => (b.versions?.index ?? 0) - (a.versions?.index ?? 0)).map(fromRdm);
+    return newestFirst(all).map(fromRdm);
   }
 
   async read(recordId: string): Promise<ArchivedRecord | undefined> {
@@ -151,7 +150,7 @@ export class InvenioStorage implements StorageBackend {
     const latest = await this.#api.latest(String(record.parent?.id ?? record.id));
     const listed = await this.#api.versions(record.id);
     if (latest && !listed.some((v) => v.id === latest.id)) listed.push(latest);
-    const versions = listed.sort((a, b) => (b.versions?.index ?? 0) - (a.versions?.index ?? 0)).map(fromRdm);
+    const versions = newestFirst(listed).map(fromRdm);
     return {
       conceptRecId: String(record.parent?.id ?? ''),
       conceptDoi: record.parent?.pids?.doi?.identifier,
@@ -220,6 +219,11 @@ export class InvenioStorage implements StorageBackend {
     if (endpoint.token) return;
     throw missingToken(endpoint, 'INVENIO_NO_TOKEN');
   }
+}
+
+/** Record ids are not ordered on every InvenioRDM (`abcde-12345`); the version index is. */
+function newestFirst(records: RdmRecord[]): RdmRecord[] {
+  return records.sort((a, b) => (b.versions?.index ?? 0) - (a.versions?.index ?? 0));
 }
 
 function isNotFound(cause: unknown): boolean {
