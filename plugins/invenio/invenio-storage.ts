@@ -31,7 +31,7 @@ import {
 import type { NativeApi } from './native-api.ts';
 import { parseRdmReference } from './pull-reference.ts';
 import type { RdmRecord } from './rdm-json.ts';
-import { rdmDraftBody, type RdmTarget } from './rdm-metadata.ts';
+import { rdmDraftBody, toRdm, type RdmTarget } from './rdm-metadata.ts';
 import { fromRdm, md5Of } from './rdm-records.ts';
 
 export class InvenioStorage implements StorageBackend {
@@ -166,9 +166,13 @@ export class InvenioStorage implements StorageBackend {
     return MeasuringStream.of(body, { md5: false, progress });
   }
 
-  /** The RDM draft body; the record says what image it holds in its notes, as on Zenodo (the original donodo's keys first). */
+  /**
+   * The RDM draft body of the metadata, with the image identity in its notes (as on Zenodo, the
+   * original donodo's keys first). Mapped without refusing anything: InvenioRDM saves drafts
+   * leniently, and a push checked the metadata against the schema already ({@link checkMetadata}).
+   */
   #body(metadata: DepositionMetadata, identity: ImageIdentity) {
-    return rdmDraftBody({ ...metadata, notes: notesWithIdentity(metadata.notes, identity) }, this.#target).body;
+    return toRdm({ ...metadata, notes: notesWithIdentity(metadata.notes, identity) }, this.#target).body;
   }
 
   /** The published record a reference names (a concept's: its latest version). */

@@ -29,10 +29,11 @@ export interface StorageUnderTest {
   options: Record<string, unknown>;
   /** Environment of every donodo run (tokens, DONODO_TRUST_CONFIG_URL…). */
   env?: Record<string, string>;
-  /** Arguments every push gets besides the image, e.g. a template (`-t FILE`) with metadata the storage requires. */
-  pushArgs?: string[];
-  /** Metadata the suite's own calls of the storage add (e.g. `imprint_publisher`, where the storage requires one), as `pushArgs` does for pushes. */
-  metadata?: Record<string, unknown>;
+  /**
+   * More settings of the configuration the suite's runs use, besides the storage (e.g. `defaults`
+   * with a template adding what the storage's metadata schema requires). Optional.
+   */
+  config?: Record<string, unknown>;
   /**
    * Every reference form the storage accepts for a published version `record` of a concept whose
    * latest version is another: each must pull the version it names.
@@ -88,7 +89,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       env = { ...under.env, XDG_CACHE_HOME: path.join(work, 'cache'), [KILL_VARIABLE]: undefined };
       await writeFile(
         path.join(work, 'donodo.config.json'),
-        JSON.stringify({ plugins: [KILL_SWITCH], storage: { name: 'conformance', options: { module: target.plugin, options: under.options } } }, null, 2),
+        JSON.stringify({ ...under.config, plugins: [KILL_SWITCH], storage: { name: 'conformance', options: { module: target.plugin, options: under.options } } }, null, 2),
       );
       const module = target.plugin.startsWith('/') ? pathToFileURL(target.plugin).href : target.plugin;
       const plugin = ((await import(module)) as { default: DonodoPlugin<'storage'> }).default;
@@ -131,7 +132,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
     }
 
     async function push(reference: string, args: string[] = ['-y'], options: { cwd?: string; kill?: string } = {}): Promise<CliRun> {
-      return donodo(['push', `docker-archive:${(await image(reference)).file}`, ...args, ...(under.pushArgs ?? []), '--json'], options);
+      return donodo(['push', `docker-archive:${(await image(reference)).file}`, ...args, '--json'], options);
     }
 
     /** What the storage holds for an image name: its concepts, and per tag the published versions and drafts. */
@@ -190,7 +191,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
 
     it('acts on a draft given without its handle (as rebuilt from a lock file): upload, list, delete', async () => {
       const name = nameFor('no-handle');
-      const metadata = { title: `Docker image ${name}`, upload_type: 'other', description: 'conformance', creators: [{ name: 'Suite, Conformance' }], version: '1.0', publication_date: new Date().toISOString().slice(0, 10), ...under.metadata };
+      const metadata = { title: `Docker image ${name}`, upload_type: 'other', description: 'conformance', creators: [{ name: 'donodo' }], version: '1.0' };
       const draft = await storage.createDraft(metadata, { config: `sha256:${'0'.repeat(64)}`, name, tag: '1.0' });
       const bare = { ...draft, handle: undefined };
       const bytes = Buffer.from(`conformance ${name}\n`);

@@ -11,7 +11,7 @@ const schema = readSchema('deposition-metadata.schema.json');
 
 /**
  * Apply the metadata providers in order, then check the result against the deposition schema, and
- * against the storage's own schema when it has one.
+ * against the storage's own schema when it has one (before any request).
  */
 export const renderMetadata: Step<PushContext, 'metadata' | 'baseDir' | 'compressor' | 'storage'> = {
   id: 'render',
