@@ -57,6 +57,8 @@ const plugin: DonodoPlugin<'storage', InvenioOptions> = {
     const endpoint = {
       ...resolveEndpoint({ url }, { ...deps.env, DONODO_ZENODO_URL: undefined, ZENODO_TOKEN: deps.env[tokenSource] }, deps.optionSources),
       tokenSource,
+      urlFlag: '--invenio-url',
+      ...(zenodo ? {} : { service: 'InvenioRDM' }),
     };
     return new InvenioStorage(new NativeApi(httpFor(endpoint, options, deps)), { zenodo }, options.community);
   },

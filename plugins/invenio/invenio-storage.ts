@@ -57,7 +57,7 @@ export class InvenioStorage implements StorageBackend {
   }
 
   checkFile(key: string, size: number): void {
-    checkFileSize(key, size);
+    checkFileSize(key, size, this.#api.http.endpoint.service);
   }
 
   /** The RDM schema check of the rendered metadata, before any request (the render step calls it). */
@@ -118,7 +118,7 @@ export class InvenioStorage implements StorageBackend {
   }
 
   async upload(draft: ArchivedRecord, source: UploadSource, progress: ProgressSink): Promise<ArchiveFile> {
-    checkFileSize(source.key, source.size);
+    checkFileSize(source.key, source.size, this.#api.http.endpoint.service);
     const id = draft.recordId;
     // A key registered by an interrupted run (pending, or committed with other bytes) is replaced.
     if ((await this.#api.draftFiles(id)).some((f) => f.key === source.key)) await this.#api.deleteDraftFile(id, source.key);

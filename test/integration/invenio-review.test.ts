@@ -4,37 +4,28 @@
  * code 3); a rerun before acceptance submits nothing again; a rerun after acceptance finds the
  * published record. On the emulator as a plain InvenioRDM.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli } from '../support/cli.ts';
+import type { Emulator } from '../emulator/index.ts';
 import { fetchJson } from '../support/http.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
+import { plainInvenio, type PlainInvenio } from '../support/plain-invenio.ts';
 
 const NAME = `donodo-test/invreview-${process.pid}`;
+let testbed: PlainInvenio;
 let rdm: Emulator;
-let project: string;
-let publisher: string;
 
 beforeAll(async () => {
-  rdm = await startEmulator({ mode: 'invenio', communities: [{ slug: 'reviewed', review: true }, { slug: 'open-uploads', review: false }] });
-  project = await mkdtemp(path.join(os.tmpdir(), 'donodo-invenio-review-'));
-  // DOI registration needs a publisher, which donodo's default metadata leaves out.
-  publisher = path.join(project, 'publisher.json');
-  await writeFile(publisher, JSON.stringify({ imprint_publisher: 'donodo tests' }));
+  testbed = await plainInvenio('donodo-invenio-review-', { communities: [{ slug: 'reviewed', review: true }, { slug: 'open-uploads', review: false }] });
+  rdm = testbed.rdm;
   await buildTestImage(`${NAME}:1.0`);
   await buildTestImage(`${NAME}-open:1.0`);
 });
 afterAll(async () => {
   await removeImages(`${NAME}:1.0`, `${NAME}-open:1.0`);
-  await rdm?.close();
-  if (project) await rm(project, { recursive: true, force: true });
+  await testbed?.close();
 });
 
-const push = (image: string, community: string) =>
-  runCli(['push', image, '-y', '--json', '-t', publisher, '--storage', 'invenio', '--invenio-url', rdm.apiUrl, '--invenio-community', community], { cwd: project, env: { INVENIO_TOKEN: rdm.token } });
+const push = (image: string, community: string) => testbed.donodo('push', image, '-y', '--json', '-t', testbed.publisher, '--invenio-community', community);
 
 describe('--storage invenio into a community', () => {
   it('that reviews: "submitted for review" (exit 3), nothing submitted twice, and the rerun after acceptance finds the published record', async () => {

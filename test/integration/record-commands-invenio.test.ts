@@ -2,47 +2,34 @@
  * The record commands through the invenio storage (its versionsOf): `donodo versions` and `cite`
  * of a concept on the emulator as a plain InvenioRDM (its own DOI prefix, RDM record ids).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type Emulator } from '../emulator/index.ts';
-import { runCli } from '../support/cli.ts';
 import { buildTestImage, removeImages } from '../support/images.ts';
+import { plainInvenio, type PlainInvenio } from '../support/plain-invenio.ts';
 
 const NAME = `donodo-test/invrecords-${process.pid}`;
-let rdm: Emulator;
-let project: string;
-let publisher: string;
-
-const donodo = (...args: string[]) =>
-  runCli([...args, '--storage', 'invenio', '--invenio-url', rdm.apiUrl], { cwd: project, env: { INVENIO_TOKEN: rdm.token } });
+let testbed: PlainInvenio;
 
 beforeAll(async () => {
-  rdm = await startEmulator({ mode: 'invenio' });
-  project = await mkdtemp(path.join(os.tmpdir(), 'donodo-invenio-records-'));
-  publisher = path.join(project, 'publisher.json');
-  await writeFile(publisher, JSON.stringify({ imprint_publisher: 'donodo tests' }));
+  testbed = await plainInvenio('donodo-invenio-records-');
   await buildTestImage(`${NAME}:1.0`);
   await buildTestImage(`${NAME}:2.0`);
 });
 afterAll(async () => {
   await removeImages(`${NAME}:1.0`, `${NAME}:2.0`);
-  await rdm?.close();
-  if (project) await rm(project, { recursive: true, force: true });
+  await testbed?.close();
 });
 
 describe('record commands through the invenio storage', () => {
   it('versions lists both versions newest first from the concept DOI or a version DOI; cite of the concept cites the concept', async () => {
     const pushed = [];
     for (const tag of ['1.0', '2.0']) {
-      const run = await donodo('push', `${NAME}:${tag}`, '-y', '--json', '-t', publisher);
+      const run = await testbed.donodo('push', `${NAME}:${tag}`, '-y', '--json', '-t', testbed.publisher);
       expect(run.code, run.stderr).toBe(0);
       pushed.push(run.json[0]);
     }
     const [first, second] = pushed;
     for (const reference of [first.conceptDoi, first.doi]) {
-      const listed = await donodo('versions', reference, '--json');
+      const listed = await testbed.donodo('versions', reference, '--json');
       expect(listed.code, listed.stderr).toBe(0);
       expect(listed.json[0]).toMatchObject({ conceptRecId: first.conceptRecId, conceptDoi: first.conceptDoi });
       expect(listed.json[0].versions.map((v: any) => [v.tag, v.doi, v.latest])).toEqual([
@@ -50,7 +37,7 @@ describe('record commands through the invenio storage', () => {
         ['1.0', first.doi, false],
       ]);
     }
-    const cited = await donodo('cite', first.conceptDoi, '--format', 'csl-json');
+    const cited = await testbed.donodo('cite', first.conceptDoi, '--format', 'csl-json');
     expect(cited.code, cited.stderr).toBe(0);
     const [item] = JSON.parse(cited.stdout);
     expect(item).toMatchObject({ DOI: first.conceptDoi, URL: `https://doi.org/${first.conceptDoi}`, title: `Docker image ${NAME}` });

@@ -16,6 +16,10 @@ export interface Endpoint {
   token?: string;
   /** Name of the variable the token came from (for messages). */
   tokenSource: string;
+  /** The service's name in messages: Zenodo unless said (the invenio storage on another InvenioRDM: "InvenioRDM"). */
+  service?: string;
+  /** The flag that sets the API URL, for hints: `--zenodo-url` unless said. */
+  urlFlag?: string;
 }
 
 export interface EndpointOptions {

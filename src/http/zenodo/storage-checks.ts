@@ -10,15 +10,15 @@ import type { Endpoint } from './endpoint.ts';
 /** Zenodo's limit for one file: 50 GB (`RDM_FILES_DEFAULT_MAX_FILE_SIZE`). */
 export const MAX_FILE_SIZE = 50e9;
 
-/** Zenodo's limits for one file: at most 50 GB, and not empty. */
-export function checkFileSize(name: string, size: number): void {
+/** Zenodo's (and InvenioRDM's default) limits for one file: at most 50 GB, and not empty. `service` names it in messages. */
+export function checkFileSize(name: string, size: number, service = 'Zenodo'): void {
   if (size > MAX_FILE_SIZE) {
-    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than Zenodo's limit of 50 GB per file; nothing was uploaded.`, {
-      hint: 'Zenodo cannot hold this image in one record. Make the image smaller, or ask Zenodo support for more quota.',
+    throw new DonodoError<StorageErrorCode>('FILE_TOO_LARGE', `The ${name} is ${size} bytes, more than ${service}'s limit of 50 GB per file; nothing was uploaded.`, {
+      hint: `${service} cannot hold this image in one record. Make the image smaller, or ask ${service === 'Zenodo' ? 'Zenodo support' : 'the repository'} for more quota.`,
     });
   }
   if (size === 0) {
-    throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; Zenodo does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
+    throw new DonodoError<StorageErrorCode>('FILE_EMPTY', `The ${name} is empty; ${service} does not accept empty files.`, { hint: 'The export produced nothing; check the image.' });
   }
 }
 

@@ -43,7 +43,7 @@ export class ZenodoHttp {
   constructor(endpoint: Endpoint, settings: HttpSettings) {
     this.endpoint = endpoint;
     this.#kit = new HttpKit({
-      service: 'Zenodo',
+      service: endpoint.service ?? 'Zenodo',
       ...settings,
       answerAfterUploadMs: ANSWER_AFTER_UPLOAD_MS,
       token: endpoint.token,
