@@ -29,16 +29,23 @@ export const loadImage: Step<PullContext, 'storage' | 'compressor'> = {
     const plainTar = file.key.endsWith('.tar');
     if (!plainTar && !services.compressor.handles(file.key)) throw errors.noCompressor(file.key);
     const download = await services.storage.download(record, file, progress);
+    // md5 on the hashing thread: this one feeds the engine (and parses, and hands out the inflating).
     const measure = new MeasuringStream({
       highWaterMark: BUFFER,
+      offThread: true,
       limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
     const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.config, platform: context.options.platform });
     let measured: Measured | undefined;
     measure.once('finish', () => {
-      measured = measure.result();
-      if (measured.md5 === file.md5 && measured.size === file.size) archive.release();
-      else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${measured.size} bytes)`, `${file.md5} (${file.size} bytes)`, measured.md5));
+      measure.settled().then(
+        (result) => {
+          measured = result;
+          if (result.md5 === file.md5 && result.size === file.size) archive.release();
+          else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${result.size} bytes)`, `${file.md5} (${file.size} bytes)`, result.md5));
+        },
+        (cause: Error) => archive.fail(cause),
+      );
     });
     let streamError: unknown;
     const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), archive, { signal }).catch((cause: unknown) => {
