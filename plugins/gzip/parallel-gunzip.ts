@@ -11,7 +11,7 @@
  * Each indexed member is inflated by zlib.gunzip, which checks its CRC-32 and length; a member that
  * fails, or inflates to another length than its header says, fails the stream with an error whose
  * `code` is zlib's (`Z_DATA_ERROR`, `Z_BUF_ERROR`) and whose message gives the member's offset in
- * the file. Memory: at most `threads + 2` members in flight (compressed and inflated), and nothing
+ * the file. Memory: at most `threads + 1` members in flight (compressed and inflated), and nothing
  * new started while the readable side holds its high-water mark.
  */
 import { Transform, type TransformCallback } from 'node:stream';
@@ -21,7 +21,7 @@ import { MEMBER_HEADER_SIZE, readMemberIndex, type MemberIndex } from './gzip-me
 export interface ParallelGunzipOptions {
   /** Members inflating at once (at least 1). */
   threads: number;
-  /** Bytes the readable side holds before no more members start (default 4 MiB). */
+  /** Bytes the readable side holds before no more members start (default 1 MiB). */
   readableHighWaterMark?: number;
   /** Output chunk size of the serial path (default 256 KiB). */
   serialChunkSize?: number;
@@ -63,10 +63,10 @@ export class ParallelGunzip extends Transform {
   #pumpAgain = false;
 
   constructor(options: ParallelGunzipOptions) {
-    super({ readableHighWaterMark: options.readableHighWaterMark ?? 4 * 1024 * 1024 });
+    super({ readableHighWaterMark: options.readableHighWaterMark ?? 1024 * 1024 });
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new RangeError(`gunzip threads must be a positive integer, not ${options.threads}.`);
     this.#threads = options.threads;
-    this.#maxInFlight = options.threads + 2;
+    this.#maxInFlight = options.threads + 1;
     this.#serialChunkSize = options.serialChunkSize ?? 256 * 1024;
   }
 

@@ -19,7 +19,6 @@ import { readTarEntries, type TarEntry } from './tar-entries.ts';
 import { BLOCK, formatHeader, isZeroBlock, MAX_USTAR_SIZE, paddingOf } from './tar-header.ts';
 import { blobPathOf, imageManifest, indexEntries, isIndexDescriptor, layoutJson, LayoutError, ociIndexBytes, ociManifestBytes, savedImages, type Descriptor, type ImageManifest } from './image-layout.ts';
 import { OCI_ANNOTATIONS, OCI_LAYOUT_FILE, OCI_MEDIA } from './oci-vocabulary.ts';
-import { OffThreadFileHash } from '../streams/off-thread-hash.ts';
 import { TarFormatError } from './tar-parser.ts';
 
 const { manifest: OCI_MANIFEST, index: OCI_INDEX, dockerManifest: DOCKER_MANIFEST } = OCI_MEDIA;
@@ -42,8 +41,6 @@ export interface OciLayoutOptions {
   layerMediaType: string;
   /** The config digest of the image to write (picks it among several; the export must hold it). */
   config?: string;
-  /** The path of the file written to: its md5 and sha256 are then computed on the hashing thread, which reads it itself. */
-  path?: string;
 }
 
 /** What was written: the file's length and digests, and the image's manifest and config digests. */
@@ -76,7 +73,7 @@ interface Blob {
 
 /** Write the image `input` streams (a `docker save` tar or an OCI layout tar) into `file` as an OCI layout. */
 export async function writeOciLayout(input: Readable, file: FileHandle, options: OciLayoutOptions): Promise<WrittenLayout> {
-  const out = new LayoutFile(file, options.path);
+  const out = new LayoutFile(file);
   const small = new Map<string, Buffer>();
   const blobs = new Map<string, Blob>();
   const links = new Map<string, string>();
@@ -269,8 +266,7 @@ function compressionOf(head: Buffer): '.gz' | '.zst' | undefined {
 /**
  * The layout tar being written: entries appended, a streamed blob's header written back into the
  * block reserved for it. The file's md5 and sha256 are computed on the way, over each part once it is
- * final (read back right after it was written, so from the page cache): given its path, by the
- * hashing thread (off-thread-hash.ts), so that this thread only hands out blocks and writes.
+ * final (read back right after it was written, so from the page cache).
  */
 class LayoutFile {
   readonly #file: FileHandle;
@@ -280,11 +276,9 @@ class LayoutFile {
   #hashing: Promise<void> = Promise.resolve();
   readonly #md5: Hash = createHash('md5');
   readonly #sha256: Hash = createHash('sha256');
-  readonly #offThread?: OffThreadFileHash;
 
-  constructor(file: FileHandle, path?: string) {
+  constructor(file: FileHandle) {
     this.#file = file;
-    if (path) this.#offThread = new OffThreadFileHash(path, ['md5', 'sha256']);
   }
 
   async entry(name: string, data: Buffer): Promise<void> {
@@ -318,10 +312,6 @@ class LayoutFile {
     this.#settle();
     await this.#hashing;
     await this.#file.truncate(this.#at);
-    if (this.#offThread) {
-      const [md5, sha256] = await this.#offThread.digest();
-      return { size: this.#at, md5: md5!, sha256: sha256! };
-    }
     return { size: this.#at, md5: this.#md5.digest('hex'), sha256: this.#sha256.digest('hex') };
   }
 
@@ -334,7 +324,6 @@ class LayoutFile {
   #settle(): void {
     this.#final = this.#at;
     const until = this.#final;
-    if (this.#offThread) return this.#offThread.hashed(until);
     this.#hashing = this.#hashing.then(async () => {
       const buffer = Buffer.allocUnsafe(Math.min(4 * 1024 * 1024, Math.max(1, until - this.#hashed)));
       while (this.#hashed < until) {

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeasuringStream } from '../../src/streams/measure.ts';
-import { OffThreadFileHash, OffThreadHash } from '../../src/streams/off-thread-hash.ts';
+import { OffThreadHash } from '../../src/streams/off-thread-hash.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'donodo-hash-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -25,14 +25,6 @@ describe('hashing on the hashing thread', () => {
       for (let at = 0; at < part.length; at += chunk) hash.update(part.subarray(at, at + chunk));
       expect(await hash.digest()).toEqual([expected('md5', part), expected('sha256', part)]);
     }
-  });
-
-  it('hashes a file being written from the file itself, range after range', async () => {
-    const file = path.join(tmp, 'written.bin');
-    writeFileSync(file, data);
-    const hash = new OffThreadFileHash(file, ['md5', 'sha256']);
-    for (const until of [512, 512, 4_000_000, data.length]) hash.hashed(until);
-    expect(await hash.digest()).toEqual([expected('md5'), expected('sha256')]);
   });
 
   it('measures a stream off-thread with the same figures as on it', async () => {

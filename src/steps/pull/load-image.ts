@@ -7,8 +7,11 @@ import type { Step } from '../../pipeline/step.ts';
 import { MeasuringStream, type Measured } from '../../streams/measure.ts';
 import { recordName, type PullContext } from './pull-context.ts';
 
-/** Megabyte buffers between the stages: the engine reads in bursts, and with 64 KiB the download and gunzip stall while it writes. */
-const BUFFER = 4 * 1024 * 1024;
+/**
+ * Megabyte buffers between the stages: the engine reads in bursts, and with 64 KiB the download and gunzip
+ * stall while it writes. 1 MiB rather than 4: 15 MB less at peak (room for the hashing thread), and no slower (measured, 500 MB).
+ */
+const BUFFER = 1024 * 1024;
 
 /**
  * download → md5 → decompress → guard → engine, streamed with no temporary file. The download stops

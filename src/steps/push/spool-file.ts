@@ -82,7 +82,7 @@ export async function writeOciSpool(key: string, input: Readable, layout: OciLay
     const counted = pipeline(input, count, { signal: options.signal });
     const handle = await open(file, 'w+'); // read back too, for the digests
     try {
-      const [written] = await Promise.all([writeOciLayout(count, handle, { ...layout, path: file }), counted]);
+      const [written] = await Promise.all([writeOciLayout(count, handle, layout), counted]);
       return written;
     } catch (cause) {
       count.destroy();

@@ -398,7 +398,7 @@ describe('indexed gzip members, inflated in parallel', () => {
     source.on('data', (chunk: Buffer) => (fed += chunk.length));
     source.pipe(stream);
     await sleep(300);
-    // The readable side's 4 MiB, the members in flight: far less than the 13 MB it inflates to.
+    // The readable side's 1 MiB, the members in flight: far less than the 13 MB it inflates to.
     expect(stream.readableLength).toBeLessThanOrEqual(5 * MiB);
     expect(fed).toBeLessThan(output.length);
     const rest = await collect(stream);
