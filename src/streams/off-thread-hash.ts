@@ -1,8 +1,14 @@
 /**
  * md5 / sha256 computed on a worker thread, so that the thread that moves the bytes (a pull feeding
  * `docker load`) does not also hash them. One worker per process, started on first use and not keeping
- * the process alive while idle. A worker costs ~19 MB of memory (its isolate), measured: a push, whose
- * CPU goes to deflate on every core anyway, hashes on its own thread and stays below 150 MB.
+ * the process alive while idle.
+ *
+ * A worker costs ~19 MB of memory (its isolate) and gains nothing where no core is free for it: on 2
+ * cores the pull's inflate and Docker's own hashing and unpacking fill both (measured on the 500 MB
+ * bench image: the same CPU time, and the pull of an image.tar.gz then peaked at 150–164 MB instead of
+ * ~140, over the 150 MB bound). So the thread is used from {@link MIN_CORES} cores on; below, the
+ * hashes are computed inline, as before. A push always hashes inline: its CPU goes to deflate on
+ * every core, and the worker took its peak from 137 to 148 MB.
  *
  * {@link OffThreadHash.update} copies the bytes into a 1 MiB batch (one memcpy; the caller keeps its
  * chunk) and hands full batches to the worker, which sends the buffers back for reuse. Callers bound
@@ -10,6 +16,7 @@
  * {@link HASH_BACKLOG_LIMIT}). Where no worker can start, hashing falls back to this thread.
  */
 import { createHash, type Hash } from 'node:crypto';
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 export type HashAlgorithm = 'md5' | 'sha256';
@@ -18,6 +25,8 @@ export type HashAlgorithm = 'md5' | 'sha256';
 const BATCH = 1024 * 1024;
 /** Bytes in flight above which the streams hashing off-thread wait before taking more. */
 export const HASH_BACKLOG_LIMIT = 4 * 1024 * 1024;
+/** Cores from which hashing moves to its own thread. */
+export const MIN_CORES = 3;
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
@@ -159,7 +168,7 @@ export function hashDrained(limit = HASH_BACKLOG_LIMIT): Promise<void> {
   return thread ? thread.drained(limit) : Promise.resolve();
 }
 
-/** Digests of a stream of bytes, computed on the hashing thread; `digest()` gives them in the order asked. */
+/** Digests of a stream of bytes, computed on the hashing thread (or inline, see above); `digest()` gives them in the order asked. */
 export class OffThreadHash {
   readonly #algorithms: HashAlgorithm[];
   readonly #thread: HashThread | null;
@@ -169,9 +178,10 @@ export class OffThreadHash {
   #fill = 0;
   #done = false;
 
-  constructor(algorithms: HashAlgorithm[]) {
+  /** `thread`: use the hashing thread (default: when this machine has {@link MIN_CORES} cores or more). */
+  constructor(algorithms: HashAlgorithm[], options: { thread?: boolean } = {}) {
     this.#algorithms = algorithms;
-    this.#thread = hashThread();
+    this.#thread = (options.thread ?? os.availableParallelism() >= MIN_CORES) ? hashThread() : null;
     this.#id = this.#thread?.open() ?? 0;
     if (!this.#thread) this.#local = algorithms.map((a) => createHash(a));
   }

@@ -18,9 +18,12 @@ for (let i = 0; i < data.length; i++) data[i] = (i * 7919) & 255;
 const expected = (algorithm: string, bytes: Buffer = data) => createHash(algorithm).update(bytes).digest('hex');
 
 describe('hashing on the hashing thread', () => {
-  it('gives the digests crypto gives, whatever the chunking', async () => {
+  it('gives the digests crypto gives, whatever the chunking, on the thread and inline', async () => {
+    const inline = new OffThreadHash(['sha256', 'md5'], { thread: false });
+    inline.update(data);
+    expect(await inline.digest()).toEqual([expected('sha256'), expected('md5')]);
     for (const chunk of [1, 70_001, 1 << 20, data.length]) {
-      const hash = new OffThreadHash(['md5', 'sha256']);
+      const hash = new OffThreadHash(['md5', 'sha256'], { thread: true });
       const part = data.subarray(0, chunk === 1 ? 3000 : data.length);
       for (let at = 0; at < part.length; at += chunk) hash.update(part.subarray(at, at + chunk));
       expect(await hash.digest()).toEqual([expected('md5', part), expected('sha256', part)]);
@@ -40,7 +43,7 @@ describe('hashing on the hashing thread', () => {
   it('lets the process exit while a hash is abandoned half-way', () => {
     const url = pathToFileURL(path.resolve(import.meta.dirname, '../../src/streams/off-thread-hash.ts')).href;
     const script = path.join(tmp, 'abandon.ts');
-    writeFileSync(script, `import { OffThreadHash } from ${JSON.stringify(url)};\nconst h = new OffThreadHash(['md5']);\nh.update(Buffer.alloc(3 << 20));\nconsole.log('left');\n`);
+    writeFileSync(script, `import { OffThreadHash } from ${JSON.stringify(url)};\nconst h = new OffThreadHash(['md5'], { thread: true });\nh.update(Buffer.alloc(3 << 20));\nconsole.log('left');\n`);
     const result = spawnSync(process.execPath, [script], { timeout: 20_000, encoding: 'utf8' });
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
