@@ -1,14 +1,22 @@
 /**
- * The benchmark of issue 6: donodo push and pull against the plain-tools baselines, side by side.
+ * The benchmark of issues 6 and 15: donodo push and pull against the plain-tools baselines, side by side.
  *
- *   npm run bench [-- --sizes 50,500,2000] [--runs 3] [--timeout-min M] [--out FILE] [--remove-images] [--strict]
+ *   npm run bench [-- --sizes 50,500,2000] [--real MB] [--link 25,100] [--link-levels 1,6,9] [--runs 3]
+ *                 [--link-runs 1] [--timeout-min M] [--out FILE] [--remove-images] [--strict]
  *
- * Builds deterministic images FROM scratch (bench/payload.ts, reused between runs), starts the Zenodo
- * emulator in this process, then per image size alternates, N times each:
- *   push: donodo push  |  docker save | pigz -p 2 > f; curl -T f (same emulator)  |  docker save > /dev/null
- *   pull: donodo pull  |  curl | gunzip | docker load (the same record file)      |  cat tar | docker load
+ * Builds deterministic images FROM scratch (bench/payload.ts: half text, half random; with --real, also
+ * one of this machine's installed files, bench/real-image.ts; reused between runs), starts the Zenodo
+ * emulator in this process, makes once per image the original donodo's archive (docker save | gzip -9,
+ * published as image.tar.gz), then per image alternates, N times each:
+ *   push: donodo push (image.tar) | donodo push --archive-format docker-save (image.tar.gz)
+ *         | docker save | pigz -p 2 > f; curl -T f (same emulator) | docker save > /dev/null
+ *   pull: donodo pull of each | curl | gunzip | docker load of the pigz file and of the gzip -9 file
+ *         | cat tar | docker load
+ * With --link, the emulator's throttle (faults.slowLink) limits uploads and downloads to each rate in
+ * MB/s, and push (at each --link-levels compression level) and pull are timed end to end against the
+ * same baselines on the same link, on the first image of 500 MB or more (and the real one).
  * Each pull starts with the image removed from Docker (it is tagged back afterwards: same image id).
- * Prints the table and the targets as Markdown and writes them to bench/RESULTS.md. Progress on stderr.
+ * Prints the tables and the targets as Markdown and writes them to bench/RESULTS.md. Progress on stderr.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,7 +27,11 @@ import { parseArgs } from 'node:util';
 import { startEmulator, type Emulator } from '../test/emulator/index.ts';
 import { compressorFingerprint, describeMachine, loadAverage } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
-import { LEGEND, operationsTable, REGISTRY_BEGIN, REGISTRY_END, sizeLabel, splitFormatSection, splitSection, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
+import { ensureRealImage } from './real-image.ts';
+import { linkTable, linkTargets, type LinkResult } from './link-report.ts';
+import { imageLabel, LEGEND, operationsTable, REGISTRY_BEGIN, REGISTRY_END, splitFormatSection, splitSection, targets, targetsTable, verdict, type OperationKey, type Sample, type SizeResult } from './report.ts';
+import { craftedMetadata, donodoNotes } from '../test/support/crafted-record.ts';
+import { DEFAULT_LEVEL } from '../plugins/gzip/index.ts';
 import { GNU_TIME, q, Runner, sampleDiskUsage, treeSize, type Usage } from './run.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,7 +40,11 @@ const CLI = path.join(root, 'bin/donodo.js');
 const NODE = process.execPath;
 
 const USAGE = `usage: npm run bench [-- options]
-  --sizes LIST       payload sizes in MB (10^6 bytes), comma-separated (default 50,500; 2 GB: 50,500,2000)
+  --sizes LIST       synthetic payload sizes in MB (10^6 bytes), comma-separated (default 50,500; 2 GB: 50,500,2000)
+  --real MB          also an image of about MB of this machine's /usr/lib and /usr/share files (e.g. 700)
+  --link LIST        also time push and pull end to end on a link throttled to each rate in MB/s (e.g. 25,100)
+  --link-levels LIST gzip levels donodo pushes with on the link (default 1,6,9)
+  --link-runs N      runs of each link operation (default 1)
   --runs N           runs of each operation, alternating donodo / baseline / floor (default 3)
   --timeout-min M    stop (and clean up) after M minutes (default: 10 + sizes x runs / 100)
   --out FILE         the Markdown report (default bench/RESULTS.md)
@@ -40,6 +56,10 @@ const { values: flags } = (() => {
     return parseArgs({
       options: {
         sizes: { type: 'string', default: '50,500' },
+        real: { type: 'string' },
+        link: { type: 'string' },
+        'link-levels': { type: 'string', default: '1,6,9' },
+        'link-runs': { type: 'string', default: '1' },
         runs: { type: 'string', default: '3' },
         'timeout-min': { type: 'string' },
         out: { type: 'string', default: path.join(root, 'bench/RESULTS.md') },
@@ -60,13 +80,27 @@ if (flags.help) {
 console.error('bench: building the CLI (npm run build)');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
 
-const sizes = flags.sizes.split(',').map((s) => Number(s.trim()));
+const numbers = (value: string | undefined) => (value ? value.split(',').map((s) => Number(s.trim())) : []);
+const sizes = numbers(flags.sizes);
+const realMb = flags.real === undefined ? undefined : Number(flags.real);
+const linkRates = numbers(flags.link);
+const linkLevels = numbers(flags['link-levels']);
 const runs = Number(flags.runs);
-if (sizes.some((s) => !Number.isInteger(s) || s < 1 || s > 100_000) || !Number.isInteger(runs) || runs < 1 || runs > 50) {
-  console.error(`bad --sizes or --runs\n${USAGE}`);
+const linkRuns = Number(flags['link-runs']);
+const whole = (n: number, min: number, max: number) => Number.isInteger(n) && n >= min && n <= max;
+if (
+  sizes.some((s) => !whole(s, 1, 100_000)) ||
+  (realMb !== undefined && !whole(realMb, 10, 100_000)) ||
+  linkRates.some((r) => !(r > 0 && r <= 10_000)) ||
+  linkLevels.some((l) => !whole(l, 1, 9)) ||
+  !whole(runs, 1, 50) ||
+  !whole(linkRuns, 1, 20)
+) {
+  console.error(`bad --sizes, --real, --link, --link-levels, --runs or --link-runs\n${USAGE}`);
   process.exit(2);
 }
-const timeoutMin = Number(flags['timeout-min'] ?? 10 + (sizes.reduce((a, b) => a + b, 0) * runs) / 100);
+const totalMb = sizes.reduce((a, b) => a + b, 0) + (realMb ?? 0);
+const timeoutMin = Number(flags['timeout-min'] ?? 10 + (totalMb * runs) / 50 + linkRates.reduce((a, r) => a + (1000 * (linkLevels.length + 3) * linkRuns) / r / 60, 0));
 
 const started = performance.now();
 function log(line: string): void {
@@ -110,19 +144,23 @@ try {
   for (const [k, v] of machine.lines) log(`${k}: ${v}`);
 
   const images: BenchImage[] = [];
-  for (const size of sizes) {
-    const image = await ensureImage(size, runner, workDir, log);
-    made.images.set(image.ref, { id: image.id });
-    images.push(image);
-  }
+  for (const size of sizes) images.push(await ensureImage(size, runner, workDir, log));
+  if (realMb !== undefined) images.push(await ensureRealImage(realMb, runner, workDir, log));
+  for (const image of images) made.images.set(image.ref, { id: image.id });
 
   made.emulator = await startEmulator({ maxFileSize: 50e9, quotaSize: 50e9 });
   log(`Zenodo emulator at ${made.emulator.apiUrl}`);
 
   const results: SizeResult[] = [];
-  for (const image of images) results.push(await benchSize(image, made.emulator));
+  const linkResults: LinkResult[] = [];
+  for (const image of images) {
+    const { result, records } = await benchSize(image, made.emulator);
+    results.push(result);
+    const onLink = image.kind === 'real' || image === images.find((i) => i.kind !== 'real' && i.sizeMb >= 500);
+    if (onLink) for (const rate of linkRates) linkResults.push(await benchLink(image, made.emulator, rate, records));
+  }
 
-  const list = targets(results);
+  const list = [...targets(results), ...linkTargets(linkResults)];
   const fingerprintEnd = await compressorFingerprint(runner, root);
   const changed =
     fingerprintEnd === fingerprint
@@ -149,7 +187,8 @@ try {
     '',
     LEGEND,
     '',
-    '## Targets (issue 6; binding on the 500 MB image and larger)',
+    ...(linkResults.length ? ['## On a throttled link (the emulator\'s `faults.slowLink`)', '', linkTable(linkResults), ''] : []),
+    '## Targets (issue 15, with the disk row of issue 6; binding on the images of 500 MB and larger)',
     '',
     targetsTable(list),
     '',
@@ -184,13 +223,22 @@ async function preflight(): Promise<void> {
   });
 }
 
-async function benchSize(image: BenchImage, zenodo: Emulator): Promise<SizeResult> {
-  const label = sizeLabel(image.sizeMb);
+/** The records the push runs made, for the pulls (and the link mode): donodo's two formats, the baseline's, the original's. */
+interface Records {
+  image: string[];
+  gz: string[];
+  baselineUrl: string;
+  originalUrl: string;
+  originalRecord: string;
+}
+
+async function benchSize(image: BenchImage, zenodo: Emulator): Promise<{ result: SizeResult; records: Records }> {
+  const label = imageLabel(image);
   const timeoutMs = 120_000 + image.sizeMb * 500;
   const samples: Partial<Record<OperationKey, Sample[]>> = {};
   const add = (key: OperationKey, sample: Sample) => (samples[key] ??= []).push(sample);
   const say = (what: string, u: Usage, extra = '') =>
-    log(`${label} ${what}: ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(2)} s, peak RSS ${((u.peakRssKb * 1024) / 1e6).toFixed(0)} MB${extra}`);
+    log(`${label} ${what}: ${u.wallS.toFixed(2)} s, CPU ${u.cpuS.toFixed(2)} s, peak RSS ${((u.peakRssKb * 1024) / 1e6).toFixed(0)} MB${extra} [load ${loadAverage()}]`);
 
   const tar = path.join(filesDir, `${image.sizeMb}mb.tar`);
   log(`${label}: docker save to a tar (input of the floor and of gzip -6)`);
@@ -206,15 +254,18 @@ async function benchSize(image: BenchImage, zenodo: Emulator): Promise<SizeResul
   add('gzip6', { wallS: gzip6.wallS, cpuS: gzip6.cpuS, peakRssKb: gzip6.peakRssKb, archiveBytes: gzip6Bytes, extraDiskBytes: gzip6Bytes });
   say('gzip -6', gzip6, `, ${(gzip6Bytes / 1e6).toFixed(1)} MB`);
 
-  const auth = { Authorization: `Bearer ${zenodo.token}` };
-  const records: string[] = [];
+  // The original donodo's record: docker save | gzip -9 as image.tar.gz, its notes, published (once).
+  log(`${label}: the original donodo's archive (docker save | gzip -9), once`);
+  const original = path.join(filesDir, 'original.tar.gz');
+  await runner.run('bash', ['-c', `set -o pipefail; docker save ${q(image.ref)} | gzip -9 > ${q(original)}`], { timeoutMs: timeoutMs * 6 });
+  const originalRecord = await publishFile(zenodo, original, { title: `Docker image ${image.name}`, version: 'original', notes: donodoNotes({ id: image.id, name: `${image.name}:original` }) });
+  await rm(original, { force: true });
 
-  for (let i = 1; i <= runs; i++) {
-    // donodo push: a fresh tag, so that it is a new version and really uploads.
-    const ref = `${image.name}:run-${i}`;
+  const records: Records = { image: [], gz: [], baselineUrl: '', originalUrl: originalRecord.url, originalRecord: originalRecord.id };
+  const pushDonodo = async (ref: string, extra: string[], key: OperationKey, into: string[]) => {
     await tag(image.ref, ref);
     const [u, peakDisk] = await withDiskSampling(() =>
-      runner.measure(`{T} ${q(NODE)} ${q(CLI)} push ${q(ref)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} -y --json --no-lock`, {
+      runner.measure(`{T} ${q(NODE)} ${q(CLI)} push ${q(ref)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} -y --json --no-lock ${extra.map(q).join(' ')}`, {
         cwd,
         timeoutMs,
         env: { ZENODO_TOKEN: zenodo.token, TMPDIR: spoolTmp, NO_COLOR: '1' },
@@ -222,30 +273,26 @@ async function benchSize(image: BenchImage, zenodo: Emulator): Promise<SizeResul
     );
     const pushed = lastJson(u.stdout);
     if (pushed.status !== 'published' || !pushed.recordId || !pushed.file?.size) throw new Error(`donodo push did not publish: ${u.stdout.slice(0, 500)}`);
-    records.push(String(pushed.recordId));
+    into.push(String(pushed.recordId));
     await untag(ref);
-    add('donodoPush', { wallS: u.wallS, cpuS: u.cpuS, peakRssKb: u.peakRssKb, archiveBytes: pushed.file.size, extraDiskBytes: peakDisk });
-    say(`push ${i}/${runs} donodo`, u, `, archive ${(pushed.file.size / 1e6).toFixed(1)} MB, temp disk peak ${(peakDisk / 1e6).toFixed(1)} MB`);
+    add(key, { wallS: u.wallS, cpuS: u.cpuS, peakRssKb: u.peakRssKb, archiveBytes: pushed.file.size, extraDiskBytes: peakDisk });
+    say(`${key} ${into.length}/${runs}`, u, `, ${pushed.file.key} ${(pushed.file.size / 1e6).toFixed(1)} MB, temp disk peak ${(peakDisk / 1e6).toFixed(1)} MB`);
     await expectEmptyTmp('push');
+  };
 
-    // Baseline push: docker save | pigz -p 2 > f, then curl -T f into a new deposition's bucket.
+  for (let i = 1; i <= runs; i++) {
+    // donodo push: a fresh tag, so that it is a new version and really uploads.
+    await pushDonodo(`${image.name}:run-${i}`, [], 'donodoPush', records.image);
+    await pushDonodo(`${image.name}:gz-${i}`, ['--archive-format', 'docker-save'], 'donodoPushGz', records.gz);
+
+    // Baseline push: docker save | pigz -p 2 > f, then curl -T f into a new deposition's bucket (the last one is kept, for the pulls).
     const baseRef = `${image.name}:pigz-${i}`;
     await tag(image.ref, baseRef);
-    const deposition = await api(zenodo, 'POST', '/deposit/depositions', {});
-    const file = path.join(filesDir, 'baseline.tar.gz');
-    const b = await runner.measure(
-      `{T} docker save ${q(baseRef)} | {T} pigz -p 2 > ${q(file)} && ` +
-        `{T} curl -sS -f -X PUT -H ${q(`Authorization: Bearer ${zenodo.token}`)} -H 'Content-Type: application/octet-stream' -T ${q(file)} ${q(`${deposition.links.bucket}/image.tar.gz`)}`,
-      { cwd, timeoutMs },
-    );
-    const baselineBytes = (await stat(file)).size;
-    const stored = JSON.parse(b.stdout);
-    if (stored.size !== baselineBytes) throw new Error(`the baseline upload stored ${stored.size} bytes of ${baselineBytes}`);
-    await rm(file, { force: true });
-    await api(zenodo, 'DELETE', `/deposit/depositions/${deposition.id}`);
+    const b = await baselinePush(zenodo, baseRef, timeoutMs, i === runs);
     await untag(baseRef);
-    add('baselinePush', { wallS: b.wallS, cpuS: b.cpuS, peakRssKb: b.peakRssKb, archiveBytes: baselineBytes, extraDiskBytes: baselineBytes });
-    say(`push ${i}/${runs} baseline`, b, ` (${b.parts.map((p) => `${p.command} ${(p.userS + p.sysS).toFixed(1)} s`).join(', ')}), archive ${(baselineBytes / 1e6).toFixed(1)} MB`);
+    if (b.url) records.baselineUrl = b.url;
+    add('baselinePush', { wallS: b.usage.wallS, cpuS: b.usage.cpuS, peakRssKb: b.usage.peakRssKb, archiveBytes: b.bytes, extraDiskBytes: b.bytes });
+    say(`push ${i}/${runs} baseline`, b.usage, ` (${b.usage.parts.map((p) => `${p.command} ${(p.userS + p.sysS).toFixed(1)} s`).join(', ')}), archive ${(b.bytes / 1e6).toFixed(1)} MB`);
 
     const f = await runner.measure(`{T} docker save ${q(image.ref)} > /dev/null`, { timeoutMs });
     add('floorSave', { wallS: f.wallS, cpuS: f.cpuS, peakRssKb: f.peakRssKb });
@@ -253,32 +300,34 @@ async function benchSize(image: BenchImage, zenodo: Emulator): Promise<SizeResul
   }
 
   for (let i = 1; i <= runs; i++) {
-    const recordId = records[i - 1]!;
-    const record = await api(zenodo, 'GET', `/records/${recordId}`);
-    const url: string = record.files[0].links.self;
-
-    // donodo pull of the record this run's push made.
-    await removeImage(image);
-    const [u, peakDisk] = await withDiskSampling(() =>
-      runner.measure(`{T} ${q(NODE)} ${q(CLI)} pull ${q(recordId)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} --json`, {
-        cwd,
-        timeoutMs,
-        env: { TMPDIR: spoolTmp, NO_COLOR: '1' },
-      }),
-    );
-    const pulled = lastJson(u.stdout);
-    if (pulled.imageId !== image.id) throw new Error(`donodo pull loaded ${pulled.imageId}, expected ${image.id}`);
-    await restore(image, [String(pulled.image)]);
-    add('donodoPull', { wallS: u.wallS, cpuS: u.cpuS, peakRssKb: u.peakRssKb, extraDiskBytes: peakDisk });
-    say(`pull ${i}/${runs} donodo`, u, `, temp disk peak ${(peakDisk / 1e6).toFixed(1)} MB`);
-    await expectEmptyTmp('pull');
-
-    // Baseline pull: the same file, curl | gunzip | docker load.
-    await removeImage(image);
-    const b = await runner.measure(`{T} curl -sS -f ${q(url)} | {T} gunzip | {T} docker load`, { cwd, timeoutMs });
-    await restore(image, loadedTags(b.stdout));
-    add('baselinePull', { wallS: b.wallS, cpuS: b.cpuS, peakRssKb: b.peakRssKb });
-    say(`pull ${i}/${runs} baseline`, b, ` (${b.parts.map((p) => `${p.command} ${(p.userS + p.sysS).toFixed(1)} s`).join(', ')})`);
+    const pullDonodo = async (recordId: string, key: OperationKey) => {
+      await removeImage(image);
+      const [u, peakDisk] = await withDiskSampling(() =>
+        runner.measure(`{T} ${q(NODE)} ${q(CLI)} pull ${q(recordId)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} --json`, {
+          cwd,
+          timeoutMs,
+          env: { TMPDIR: spoolTmp, NO_COLOR: '1' },
+        }),
+      );
+      const pulled = lastJson(u.stdout);
+      if (pulled.imageId !== image.id) throw new Error(`donodo pull loaded ${pulled.imageId}, expected ${image.id}`);
+      await restore(image, [String(pulled.image)]);
+      add(key, { wallS: u.wallS, cpuS: u.cpuS, peakRssKb: u.peakRssKb, extraDiskBytes: peakDisk });
+      say(`pull ${i}/${runs} ${key}`, u, `, temp disk peak ${(peakDisk / 1e6).toFixed(1)} MB`);
+      await expectEmptyTmp('pull');
+    };
+    const pullBaseline = async (url: string, key: OperationKey) => {
+      await removeImage(image);
+      const b = await runner.measure(`{T} curl -sS -f ${q(url)} | {T} gunzip | {T} docker load`, { cwd, timeoutMs });
+      await restore(image, loadedTags(b.stdout));
+      add(key, { wallS: b.wallS, cpuS: b.cpuS, peakRssKb: b.peakRssKb });
+      say(`pull ${i}/${runs} ${key}`, b, ` (${b.parts.map((p) => `${p.command} ${(p.userS + p.sysS).toFixed(1)} s`).join(', ')})`);
+    };
+    await pullDonodo(records.image[i - 1]!, 'donodoPull');
+    await pullBaseline(records.baselineUrl, 'baselinePull');
+    await pullDonodo(records.gz[i - 1]!, 'donodoPullGz');
+    await pullDonodo(records.originalRecord, 'donodoPullOriginal');
+    await pullBaseline(records.originalUrl, 'baselinePullOriginal');
 
     await removeImage(image);
     const f = await runner.measure(`{T} cat ${q(tar)} | {T} docker load`, { cwd, timeoutMs });
@@ -289,7 +338,100 @@ async function benchSize(image: BenchImage, zenodo: Emulator): Promise<SizeResul
 
   await rm(tar, { force: true });
   made.images.get(image.ref)!.tar = undefined;
-  return { sizeMb: image.sizeMb, ref: image.ref, imageId: image.id, tarBytes, samples };
+  return { result: { sizeMb: image.sizeMb, kind: image.kind, ref: image.ref, imageId: image.id, tarBytes, samples }, records };
+}
+
+/** Push (per level) and pull end to end with the emulator throttled to `rate` MB/s, against the baselines on the same link. */
+async function benchLink(image: BenchImage, zenodo: Emulator, rate: number, records: Records): Promise<LinkResult> {
+  const label = `${imageLabel(image)} @ ${rate} MB/s`;
+  const timeoutMs = 120_000 + ((image.sizeMb * 1e6) / (rate * 1e6)) * 3000;
+  const result: LinkResult = { image: imageLabel(image), sizeMb: image.sizeMb, rate, defaultLevel: DEFAULT_LEVEL, pushByLevel: new Map(), baselinePush: [], donodoPull: [], baselinePull: [] };
+  const say = (what: string, u: Usage) => log(`${label} ${what}: ${u.wallS.toFixed(2)} s [load ${loadAverage()}]`);
+  zenodo.faults.slowLink(rate * 1e6);
+  try {
+    for (let i = 1; i <= linkRuns; i++) {
+      for (const level of linkLevels) {
+        const levelDir = path.join(workDir, `level-${level}`);
+        await mkdir(levelDir, { recursive: true });
+        await writeFile(path.join(levelDir, 'donodo.config.json'), JSON.stringify({ compressor: { name: 'gzip', options: { level } } }));
+        const ref = `${image.name}:link-${rate}-${level}-${i}`;
+        await tag(image.ref, ref);
+        const u = await runner.measure(`{T} ${q(NODE)} ${q(CLI)} push ${q(ref)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} -y --json --no-lock`, {
+          cwd: levelDir,
+          timeoutMs,
+          env: { ZENODO_TOKEN: zenodo.token, TMPDIR: spoolTmp, NO_COLOR: '1' },
+        });
+        const pushed = lastJson(u.stdout);
+        if (pushed.status !== 'published') throw new Error(`donodo push did not publish: ${u.stdout.slice(0, 500)}`);
+        await untag(ref);
+        let samples = result.pushByLevel.get(level);
+        if (!samples) result.pushByLevel.set(level, (samples = []));
+        samples.push({ wallS: u.wallS, cpuS: u.cpuS, peakRssKb: u.peakRssKb, archiveBytes: pushed.file.size });
+        say(`push level ${level} ${i}/${linkRuns} (${(pushed.file.size / 1e6).toFixed(1)} MB)`, u);
+        await expectEmptyTmp('push');
+      }
+      const baseRef = `${image.name}:link-pigz-${i}`;
+      await tag(image.ref, baseRef);
+      const b = await baselinePush(zenodo, baseRef, timeoutMs, false);
+      await untag(baseRef);
+      result.baselinePush.push({ wallS: b.usage.wallS, cpuS: b.usage.cpuS, peakRssKb: b.usage.peakRssKb, archiveBytes: b.bytes });
+      say(`baseline push ${i}/${linkRuns}`, b.usage);
+
+      await removeImage(image);
+      const p = await runner.measure(`{T} ${q(NODE)} ${q(CLI)} pull ${q(records.image[0]!)} --storage zenodo --zenodo-url ${q(zenodo.apiUrl)} --json`, { cwd, timeoutMs, env: { TMPDIR: spoolTmp, NO_COLOR: '1' } });
+      await restore(image, [String(lastJson(p.stdout).image)]);
+      result.donodoPull.push({ wallS: p.wallS, cpuS: p.cpuS, peakRssKb: p.peakRssKb });
+      say(`donodo pull ${i}/${linkRuns}`, p);
+
+      await removeImage(image);
+      const bp = await runner.measure(`{T} curl -sS -f ${q(records.baselineUrl)} | {T} gunzip | {T} docker load`, { cwd, timeoutMs });
+      await restore(image, loadedTags(bp.stdout));
+      result.baselinePull.push({ wallS: bp.wallS, cpuS: bp.cpuS, peakRssKb: bp.peakRssKb });
+      say(`baseline pull ${i}/${linkRuns}`, bp);
+    }
+  } finally {
+    zenodo.faults.slowLink(null);
+  }
+  return result;
+}
+
+/**
+ * `docker save | pigz -p 2 > f` then `curl -T f` into a new deposition's bucket; the file is removed
+ * after. When `keep`, the deposition is published and the URL of its file given (for the baseline pulls).
+ */
+async function baselinePush(zenodo: Emulator, ref: string, timeoutMs: number, keep: boolean): Promise<{ usage: Usage; bytes: number; url?: string }> {
+  const deposition = await api(zenodo, 'POST', '/deposit/depositions', {});
+  const file = path.join(filesDir, 'baseline.tar.gz');
+  const usage = await runner.measure(
+    `{T} docker save ${q(ref)} | {T} pigz -p 2 > ${q(file)} && ` +
+      `{T} curl -sS -f -X PUT -H ${q(`Authorization: Bearer ${zenodo.token}`)} -H 'Content-Type: application/octet-stream' -T ${q(file)} ${q(`${deposition.links.bucket}/image.tar.gz`)}`,
+    { cwd, timeoutMs },
+  );
+  const bytes = (await stat(file)).size;
+  const stored = JSON.parse(usage.stdout);
+  if (stored.size !== bytes) throw new Error(`the baseline upload stored ${stored.size} bytes of ${bytes}`);
+  await rm(file, { force: true });
+  if (!keep) {
+    await api(zenodo, 'DELETE', `/deposit/depositions/${deposition.id}`);
+    return { usage, bytes };
+  }
+  const published = await publishDeposition(zenodo, deposition.id, { title: `baseline ${ref}`, version: ref.split(':').at(-1)!, notes: '' });
+  return { usage, bytes, url: published.url };
+}
+
+/** Upload `file` as image.tar.gz into a new deposition and publish it: the record id and its file's URL. */
+async function publishFile(zenodo: Emulator, file: string, meta: { title: string; version: string; notes: string }): Promise<{ id: string; url: string }> {
+  const deposition = await api(zenodo, 'POST', '/deposit/depositions', {});
+  await runner.run('curl', ['-sS', '-f', '-X', 'PUT', '-H', `Authorization: Bearer ${zenodo.token}`, '-H', 'Content-Type: application/octet-stream', '-T', file, `${deposition.links.bucket}/image.tar.gz`], { timeoutMs: 600_000 });
+  return publishDeposition(zenodo, deposition.id, meta);
+}
+
+async function publishDeposition(zenodo: Emulator, id: string, meta: { title: string; version: string; notes: string }): Promise<{ id: string; url: string }> {
+  const metadata = { ...craftedMetadata(meta), description: 'a record made by the benchmark' };
+  await api(zenodo, 'PUT', `/deposit/depositions/${id}`, { metadata });
+  const published = await api(zenodo, 'POST', `/deposit/depositions/${id}/actions/publish`);
+  const record = await api(zenodo, 'GET', `/records/${published.id}`);
+  return { id: String(published.id), url: record.files[0].links.self };
 }
 
 /** Run `measure` while sampling the size of donodo's temp folder every 100 ms; gives the usage and the peak. */

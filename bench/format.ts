@@ -14,40 +14,18 @@
  * whether a restore to a registry (Debian's docker-registry) keeps the archive's manifest digest.
  * Writes its section into bench/RESULTS.md between markers (bench.ts keeps it).
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { describeMachine } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
 import { FORMAT_BEGIN, FORMAT_END, median, splitFormatSection } from './report.ts';
-import { GNU_TIME, q, Runner, type Usage } from './run.ts';
+import { GNU_TIME, q, type Usage } from './run.ts';
+import { sideBench } from './side-bench.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { root, sizes, sizesText, runs, out, log, workDir, runner } = await sideBench('format', '500,2000');
 const NODE = process.execPath;
 const CONVERT = path.join(root, 'bench/oci-convert.ts');
-
-const { values: flags } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '500' },
-    runs: { type: 'string', default: '3' },
-    out: { type: 'string', default: path.join(root, 'bench/RESULTS.md') },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (flags.help) {
-  console.log('usage: npm run bench:format [-- --sizes 500,2000] [--runs 3] [--out bench/RESULTS.md]');
-  process.exit(0);
-}
-const sizes = flags.sizes.split(',').map(Number);
-const runs = Number(flags.runs);
-const started = performance.now();
-const log = (line: string) => process.stderr.write(`[format ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
-
-const workDir = await mkdtemp(path.join(os.tmpdir(), 'donodo-format-'));
-const runner = await Runner.create(workDir);
 const cleanups: (() => Promise<unknown>)[] = [];
 
 type Op = 'pushA' | 'pushB' | 'pullA' | 'pullB';
@@ -115,7 +93,7 @@ try {
     FORMAT_BEGIN,
     '## Archive format (issue 11, point 6): `image.tar.gz` vs OCI layout with per-layer gzip as `image.tar`',
     '',
-    `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:format -- --sizes ${flags.sizes} --runs ${runs}\`, medians of ${runs} alternating runs. Written by \`bench/format.ts\`.`,
+    `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:format -- --sizes ${sizesText} --runs ${runs}\`, medians of ${runs} alternating runs. Written by \`bench/format.ts\`.`,
     'Both archives are made by `bench/oci-convert.ts` with donodo\'s compressor (plugins/gzip, default options: level 6, 1 MiB blocks, adaptive),',
     'A over the whole `docker save` stream, B per layer (blobs/sha256/<digest of the gzip blob>, index.json, oci-layout, and a manifest.json whose Layers are the gzip blobs).',
     'The upload (the same bytes within 0.1 %) is left out of push; pull downloads with curl from a local file. CPU = user+sys of the pipeline; dockerd = the daemon\'s own CPU during the operation, with its children (unpigz).',
@@ -129,10 +107,10 @@ try {
     ...checks,
     FORMAT_END,
   ].join('\n');
-  const { rest } = splitFormatSection(await readFile(flags.out, 'utf8').catch(() => ''));
-  await writeFile(flags.out, `${rest.trimEnd()}\n\n${section}\n`);
+  const { rest } = splitFormatSection(await readFile(out, 'utf8').catch(() => ''));
+  await writeFile(out, `${rest.trimEnd()}\n\n${section}\n`);
   process.stdout.write(`${section}\n`);
-  log(`wrote ${flags.out}`);
+  log(`wrote ${out}`);
 } finally {
   for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
   await rm(workDir, { recursive: true, force: true });

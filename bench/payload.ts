@@ -118,6 +118,8 @@ export interface BenchImage {
   ref: string;
   id: string;
   reused: boolean;
+  /** synthetic (half text, half random; the default) or real (this machine's installed files, bench/real-image.ts). */
+  kind?: 'synthetic' | 'real';
 }
 
 export function imageName(sizeMb: number): string {

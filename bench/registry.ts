@@ -14,42 +14,20 @@
  * Writes its section into bench/RESULTS.md between markers (bench.ts keeps it).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { startEmulator } from '../test/emulator/index.ts';
 import { describeMachine } from './machine.ts';
 import { ensureImage } from './payload.ts';
 import { median, REGISTRY_BEGIN, REGISTRY_END, splitSection } from './report.ts';
-import { GNU_TIME, q, Runner, type Usage } from './run.ts';
+import { GNU_TIME, q, type Usage } from './run.ts';
+import { sideBench } from './side-bench.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { root, sizes, sizesText, runs, out, log, workDir, runner } = await sideBench('registry', '500');
 const NODE = process.execPath;
 const CLI = path.join(root, 'bin/donodo.js');
-
-const { values: flags } = parseArgs({
-  options: {
-    sizes: { type: 'string', default: '500' },
-    runs: { type: 'string', default: '3' },
-    out: { type: 'string', default: path.join(root, 'bench/RESULTS.md') },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (flags.help) {
-  console.log('usage: npm run bench:registry [-- --sizes 500] [--runs 3] [--out bench/RESULTS.md]');
-  process.exit(0);
-}
 console.error('bench: building the CLI (npm run build)');
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
-const sizes = flags.sizes.split(',').map(Number);
-const runs = Number(flags.runs);
-const started = performance.now();
-const log = (line: string) => process.stderr.write(`[registry ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
-
-const workDir = await mkdtemp(path.join(os.tmpdir(), 'donodo-bench-registry-'));
-const runner = await Runner.create(workDir);
 const cleanups: (() => Promise<unknown>)[] = [];
 type Op = 'pushR' | 'pushS' | 'pushE' | 'pullR' | 'pullS';
 const LABEL: Record<Op, string> = {
@@ -136,7 +114,7 @@ try {
     REGISTRY_BEGIN,
     '## Registries (issue 12): push from `docker://`, pull into `docker://`',
     '',
-    `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:registry -- --sizes ${flags.sizes} --runs ${runs}\`, medians of ${runs} runs. Written by \`bench/registry.ts\`.`,
+    `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:registry -- --sizes ${sizesText} --runs ${runs}\`, medians of ${runs} runs. Written by \`bench/registry.ts\`.`,
     'Debian docker-registry on loopback, the Zenodo emulator in-process; CPU = user+sys of the commands (GNU time), peak memory = max RSS of the largest.',
     '',
     '| | |',
@@ -146,10 +124,10 @@ try {
     ...tables,
     REGISTRY_END,
   ].join('\n');
-  const { rest } = splitSection(await readFile(flags.out, 'utf8').catch(() => ''), REGISTRY_BEGIN, REGISTRY_END);
-  await writeFile(flags.out, `${rest.trimEnd()}\n\n${section}\n`);
+  const { rest } = splitSection(await readFile(out, 'utf8').catch(() => ''), REGISTRY_BEGIN, REGISTRY_END);
+  await writeFile(out, `${rest.trimEnd()}\n\n${section}\n`);
   process.stdout.write(`${section}\n`);
-  log(`wrote ${flags.out}`);
+  log(`wrote ${out}`);
 } finally {
   for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
   await rm(workDir, { recursive: true, force: true });

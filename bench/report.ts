@@ -1,5 +1,6 @@
 /**
- * Medians, the targets of issue 6 and the Markdown report (printed, and written to bench/RESULTS.md).
+ * Medians, the targets of issue 15 (and issue 6's disk and memory rows) and the Markdown report
+ * (printed, and written to bench/RESULTS.md).
  */
 
 /** One measured run of one operation. */
@@ -13,20 +14,37 @@ export interface Sample {
   extraDiskBytes?: number;
 }
 
-export type OperationKey = 'donodoPush' | 'baselinePush' | 'floorSave' | 'donodoPull' | 'baselinePull' | 'floorLoad' | 'gzip6';
+export type OperationKey =
+  | 'donodoPush'
+  | 'donodoPushGz'
+  | 'baselinePush'
+  | 'floorSave'
+  | 'donodoPull'
+  | 'donodoPullGz'
+  | 'baselinePull'
+  | 'donodoPullOriginal'
+  | 'baselinePullOriginal'
+  | 'floorLoad'
+  | 'gzip6';
 
 export const OPERATIONS: Record<OperationKey, string> = {
-  donodoPush: 'donodo push',
+  donodoPush: 'donodo push (`image.tar`, the default)',
+  donodoPushGz: 'donodo push `--archive-format docker-save` (`image.tar.gz`)',
   baselinePush: 'baseline push: `docker save \\| pigz -p 2 > f` + `curl -T f`',
   floorSave: 'floor: `docker save > /dev/null`',
-  donodoPull: 'donodo pull',
-  baselinePull: 'baseline pull: `curl \\| gunzip \\| docker load`',
+  donodoPull: 'donodo pull of `image.tar`',
+  donodoPullGz: 'donodo pull of `image.tar.gz` (indexed gzip, inflated in parallel)',
+  baselinePull: 'baseline pull: `curl \\| gunzip \\| docker load` (of the pigz archive)',
+  donodoPullOriginal: "donodo pull of the original donodo's archive (`docker save \\| gzip -9`, serial path)",
+  baselinePullOriginal: 'baseline pull of that archive: `curl \\| gunzip \\| docker load`',
   floorLoad: 'floor: `cat tar \\| docker load`',
   gzip6: 'reference: `gzip -6` of the saved tar (1 run)',
 };
 
 export interface SizeResult {
   sizeMb: number;
+  /** synthetic or real (bench/real-image.ts). */
+  kind?: 'synthetic' | 'real';
   ref: string;
   imageId: string;
   /** Bytes of `docker save` of the image. */
@@ -36,6 +54,8 @@ export interface SizeResult {
 
 export interface Target {
   sizeMb: number;
+  /** How the image is named in the tables ("500 MB", "real 700 MB", "500 MB, 25 MB/s link"). */
+  image: string;
   figure: string;
   value: string;
   target: string;
@@ -80,6 +100,11 @@ export function sizeLabel(sizeMb: number): string {
   return sizeMb >= 1000 ? `${sizeMb / 1000} GB` : `${sizeMb} MB`;
 }
 
+/** An image's name in the tables: its size, and "real" for one made of installed files. */
+export function imageLabel(r: { sizeMb: number; kind?: string }): string {
+  return `${r.kind === 'real' ? 'real ' : ''}${sizeLabel(r.sizeMb)}`;
+}
+
 /** Per size, per operation: wall (median, and every run), CPU (median), peak RSS (max), archive, extra disk. */
 export function operationsTable(results: readonly SizeResult[]): string {
   const rows = [
@@ -93,7 +118,7 @@ export function operationsTable(results: readonly SizeResult[]): string {
       if (!samples?.length) continue;
       const runs = samples.map((s) => s.wallS.toFixed(2)).join(', ');
       rows.push(
-        `| ${first ? `${sizeLabel(r.sizeMb)} (tar ${fmtBytes(r.tarBytes)})` : ''} | ${OPERATIONS[key]} | ${fmtS(wallOf(samples))} | ${runs} | ${fmtS(cpuOf(samples))} | ${fmtKbAsMb(rssOf(samples))} | ${fmtBytes(archiveOf(samples))} | ${fmtBytes(diskOf(samples))} |`,
+        `| ${first ? `${imageLabel(r)} (tar ${fmtBytes(r.tarBytes)})` : ''} | ${OPERATIONS[key]} | ${fmtS(wallOf(samples))} | ${runs} | ${fmtS(cpuOf(samples))} | ${fmtKbAsMb(rssOf(samples))} | ${fmtBytes(archiveOf(samples))} | ${fmtBytes(diskOf(samples))} |`,
       );
       first = false;
     }
@@ -101,41 +126,35 @@ export function operationsTable(results: readonly SizeResult[]): string {
   return rows.join('\n');
 }
 
-/** The figures of issue 6 with their targets, per size. */
+/** The figures of issue 15 (and issue 6's disk and memory rows) with their targets, per image. */
 export function targets(results: readonly SizeResult[]): Target[] {
   const out: Target[] = [];
-  const smallest = [...results].sort((a, b) => a.sizeMb - b.sizeMb)[0];
-  const donodoRss = (r: SizeResult) => Math.max(rssOf(r.samples.donodoPush), rssOf(r.samples.donodoPull));
+  const ops: OperationKey[] = ['donodoPush', 'donodoPushGz', 'donodoPull', 'donodoPullGz', 'donodoPullOriginal'];
+  const donodoRss = (r: SizeResult) => Math.max(...ops.map((op) => rssOf(r.samples[op])).filter(Number.isFinite));
   for (const r of results) {
     const binding = r.sizeMb >= BINDING_FROM_MB;
     const add = (figure: string, value: number, limit: number, show: (v: number) => string, target: string) =>
-      out.push({ sizeMb: r.sizeMb, figure, value: show(value), target, met: Number.isFinite(value) ? value <= limit : undefined, binding });
+      out.push({ sizeMb: r.sizeMb, image: imageLabel(r), figure, value: show(value), target, met: Number.isFinite(value) ? value <= limit : undefined, binding });
+    const ratio = (a: OperationKey, b: OperationKey) => wallOf(r.samples[a]) / wallOf(r.samples[b]);
 
-    add('push wall / (save\\|pigz + curl -T)', wallOf(r.samples.donodoPush) / wallOf(r.samples.baselinePush), 0.9, fmtRatio, '≤ 0.90');
-    add('pull wall / (curl \\| gunzip \\| docker load)', wallOf(r.samples.donodoPull) / wallOf(r.samples.baselinePull), 1.0, fmtRatio, '≤ 1.00');
-    add('archive size / gzip -6 size', archiveOf(r.samples.donodoPush) / archiveOf(r.samples.gzip6), 1.02, fmtRatio, '≤ 1.02');
-    add('donodo peak RSS (push and pull)', (donodoRss(r) * 1024) / MB, 150, (v) => `${v.toFixed(0)} MB`, '≤ 150 MB');
-    if (smallest && r !== smallest && r.sizeMb > smallest.sizeMb) {
-      add(
-        `donodo peak RSS / peak RSS at ${sizeLabel(smallest.sizeMb)}`,
-        donodoRss(r) / donodoRss(smallest),
-        1.1,
-        fmtRatio,
-        '≤ 1.10 (not growing with the image)',
-      );
-    }
-    add('extra disk during push / archive size', diskOf(r.samples.donodoPush) / archiveOf(r.samples.donodoPush), 1.01, fmtRatio, '≤ 1.01 (the compressed archive only)');
+    add('push wall / (`docker save \\| pigz -p 2 > f` + `curl -T f`)', ratio('donodoPush', 'baselinePush'), 0.7, fmtRatio, '≤ 0.70');
+    add('pull wall, `image.tar` (donodo wrote) / (`curl \\| gunzip \\| docker load`)', ratio('donodoPull', 'baselinePull'), 0.75, fmtRatio, '≤ 0.75');
+    add('pull wall, `image.tar.gz` (donodo wrote) / (`curl \\| gunzip \\| docker load`)', ratio('donodoPullGz', 'baselinePull'), 0.75, fmtRatio, '≤ 0.75');
+    add("pull wall, the original donodo's archive / (`curl \\| gunzip \\| docker load` of it)", ratio('donodoPullOriginal', 'baselinePullOriginal'), 1.0, fmtRatio, '≤ 1.00');
+    add('archive size (`image.tar`) / `gzip -6` size', archiveOf(r.samples.donodoPush) / archiveOf(r.samples.gzip6), 1.02, fmtRatio, '≤ 1.02');
+    add('peak memory (RSS), every donodo push and pull', (donodoRss(r) * 1024) / MB, 150, (v) => `${v.toFixed(0)} MB`, '≤ 150 MB');
+    add('extra disk during push / archive size', diskOf(r.samples.donodoPush) / archiveOf(r.samples.donodoPush), 1.01, fmtRatio, '≤ 1.01 (the spool only)');
   }
   return out;
 }
 
 export function targetsTable(list: readonly Target[]): string {
   const rows = ['| image | figure | value | target | result |', '| --- | --- | ---: | --- | --- |'];
-  let last = -1;
+  let last = '';
   for (const t of list) {
     const verdict = t.met === undefined ? 'not measured' : t.met ? 'met' : '**not met**';
-    rows.push(`| ${t.sizeMb !== last ? sizeLabel(t.sizeMb) : ''} | ${t.figure} | ${t.value} | ${t.target} | ${t.binding ? verdict : `${verdict.replaceAll('*', '')} (info)`} |`);
-    last = t.sizeMb;
+    rows.push(`| ${t.image !== last ? t.image : ''} | ${t.figure} | ${t.value} | ${t.target} | ${t.binding ? verdict : `${verdict.replaceAll('*', '')} (info)`} |`);
+    last = t.image;
   }
   return rows.join('\n');
 }
@@ -146,7 +165,7 @@ export function verdict(list: readonly Target[]): string {
   const missed = binding.filter((t) => t.met !== true);
   return missed.length === 0
     ? `Every target is met on the images of ${sizeLabel(BINDING_FROM_MB)} and more.`
-    : `Targets not met (${sizeLabel(BINDING_FROM_MB)} and more): ${missed.map((t) => `${sizeLabel(t.sizeMb)} ${t.figure.replaceAll('\\', '')} = ${t.value}`).join('; ')}.`;
+    : `Targets not met (${sizeLabel(BINDING_FROM_MB)} and more): ${missed.map((t) => `${t.image} ${t.figure.replaceAll('\\', '').replaceAll('`', '')} = ${t.value}`).join('; ')}.`;
 }
 
 export const LEGEND = [

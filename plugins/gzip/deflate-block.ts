@@ -137,3 +137,31 @@ export function storedBlocks(input: Uint8Array, last: boolean): Uint8Array {
   }
   return output;
 }
+
+/** A block compressed as a gzip member of its own, from zlib: its header (10 bytes, to be replaced), deflate data, trailer. */
+export interface CompressedMember {
+  /** zlib's whole gzip output: a 10-byte header, the deflate stream, the 8-byte trailer (CRC-32, ISIZE). */
+  gzip: Uint8Array;
+  stored: boolean;
+}
+
+/**
+ * Compresses `input` into a complete gzip member with no dictionary, so that it inflates on its own.
+ * Everything, the CRC-32 and the copy of a block found incompressible (stored, level 0) included,
+ * runs on libuv's thread pool, not on the thread that feeds the stream.
+ */
+export function compressMember(input: Uint8Array, settings: BlockSettings): Promise<CompressedMember> {
+  const stored = input.length === 0 || (settings.adaptive && looksIncompressible(input));
+  return new Promise((resolve, reject) => {
+    zlib.gzip(
+      input,
+      {
+        level: stored ? 0 : settings.level,
+        memLevel: 8,
+        windowBits: 15,
+        chunkSize: stored ? Math.max(64, deflateBound(input.length) + 18) : Math.max(64 * 1024, Math.min(deflateBound(input.length) + 18, (input.length >>> 1) + 16 * 1024)),
+      },
+      (error, gzip) => (error ? reject(error) : resolve({ gzip, stored })),
+    );
+  });
+}

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import zlib from 'node:zlib';
 import { DonodoError, type Compressor, type DonodoPlugin } from '../../src/plugin-api.ts';
+import { ParallelGunzip } from './parallel-gunzip.ts';
 import { ParallelGzip } from './parallel-gzip.ts';
 
 export interface GzipOptions {
@@ -13,6 +13,11 @@ export interface GzipOptions {
   blockSize?: number;
   /** Store blocks that do not compress (already-compressed or random data) instead of deflating them. */
   adaptive?: boolean;
+  /**
+   * Write each block as a gzip member of its own whose header records its size (an extra field every
+   * gzip reader skips), so that a pull inflates the blocks on every core. Off: one gzip member, as pigz.
+   */
+  indexed?: boolean;
 }
 
 export const DEFAULT_LEVEL = 6;
@@ -27,30 +32,36 @@ export const MAX_THREADS = 64;
  */
 const defaultThreads = (): number => Math.max(1, Math.min(MAX_THREADS, 2 * os.availableParallelism()));
 
-/** Parallel, gzip-compatible compression: one gzip member, deterministic bytes. */
+/** Parallel, gzip-compatible compression (indexed members, or one member), deterministic bytes; parallel decompression of indexed files. */
 export class GzipCompressor implements Compressor {
   readonly extension = '.gz';
   readonly level: number;
   readonly threads: number;
   readonly blockSize: number;
   readonly adaptive: boolean;
+  readonly indexed: boolean;
 
   constructor(options: GzipOptions = {}) {
     this.level = checkInteger('level', options.level ?? DEFAULT_LEVEL, 1, 9);
     this.threads = checkInteger('threads', options.threads ?? defaultThreads(), 1, MAX_THREADS);
     this.blockSize = checkInteger('blockSize', options.blockSize ?? DEFAULT_BLOCK_SIZE, MIN_BLOCK_SIZE, MAX_BLOCK_SIZE);
     this.adaptive = options.adaptive ?? true;
+    this.indexed = options.indexed ?? true;
   }
 
   compress(): Duplex {
-    return new ParallelGzip({ level: this.level, threads: this.threads, blockSize: this.blockSize, adaptive: this.adaptive });
+    return new ParallelGzip({ level: this.level, threads: this.threads, blockSize: this.blockSize, adaptive: this.adaptive, indexed: this.indexed });
   }
 
-  /** Reads any gzip file, including several members back to back. */
+  /**
+   * Reads any gzip file, including several members back to back: the members of an indexed file (as
+   * this compressor writes them) `threads` at once, any other file with zlib's serial gunzip.
+   */
   decompress(): Duplex {
-    // Large output chunks: 16 KiB (the default) means a round trip to the thread pool per 16 KiB, which costs
+    // Serial path: large output chunks. 16 KiB (the default) means a round trip to the thread pool per 16 KiB, which costs
     // about a third of the time of a pull; 256 KiB measured 0.8 s faster on a 500 MB image.
-    return zlib.createGunzip({ chunkSize: 256 * 1024 });
+    // One member inflating per core: inflate is fast, and each member in flight holds its input and output (~2 MiB).
+    return new ParallelGunzip({ threads: Math.max(1, Math.min(this.threads, os.availableParallelism())), serialChunkSize: 256 * 1024 });
   }
 
   handles(key: string): boolean {
@@ -69,7 +80,7 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
 const plugin: DonodoPlugin<'compressor', GzipOptions> = {
   kind: 'compressor',
   name: 'gzip',
-  description: 'gzip (.gz), compressed in parallel on all cores; readable by gunzip and docker load',
+  description: 'gzip (.gz), compressed and (for its own files) decompressed in parallel on all cores; readable by gunzip and docker load',
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -99,6 +110,11 @@ const plugin: DonodoPlugin<'compressor', GzipOptions> = {
         type: 'boolean',
         default: true,
         description: 'Store blocks that do not compress (already-compressed layers, random data) instead of deflating them: much faster, and no bigger.',
+      },
+      indexed: {
+        type: 'boolean',
+        default: true,
+        description: 'Write each block as a gzip member of its own, its size recorded in an extra field that every gzip reader skips, so that pulls inflate on every core (about 0.2 % larger). false: one gzip member, as pigz writes.',
       },
     },
   },

@@ -14,8 +14,11 @@
  * `threads`, chunking or timing); the header has mtime 0, no name, and OS 3 (Unix) on every
  * platform, so the same input always gives the same bytes with the same zlib.
  *
- * One member rather than one member per block (which gunzip and zlib also read) because it is what
- * pigz writes, every gzip reader handles it, and `gzip -l` / ISIZE then describe the whole file.
+ * With `indexed` (the plugin's default), each block is instead a gzip member of its own, compressed
+ * without a dictionary (0.16 % larger with 1 MiB blocks, measured), whose header records its size in an
+ * extra field every gzip reader skips (gzip-member.ts): gunzip, pigz, zlib, Python and docker read it
+ * as any multi-member file, and {@link ParallelGunzip} (parallel-gunzip.ts) inflates its members in
+ * parallel. Without it, one member, as pigz writes: `gzip -l` / ISIZE then describe the whole file.
  *
  * Memory is bounded whatever the input size: at most `maxInFlight` blocks (threads + 2, and no
  * more than 32 MiB of input) are being compressed or waiting to be pushed, input buffers are
@@ -29,13 +32,19 @@
 import { Duplex, type DuplexOptions } from 'node:stream';
 import zlib from 'node:zlib';
 import { crc32Combine } from './crc32-combine.ts';
-import { compressBlock, WINDOW_SIZE, type BlockSettings } from './deflate-block.ts';
+import { compressBlock, compressMember, WINDOW_SIZE, type BlockSettings } from './deflate-block.ts';
+import { MEMBER_HEADER_SIZE as MEMBER_HEADER_BYTES, memberHeader } from './gzip-member.ts';
 
 export interface ParallelGzipSettings extends BlockSettings {
   /** Most blocks compressing at once (at least 1). */
   threads: number;
   /** Bytes of input per block (at least 32 KiB). */
   blockSize: number;
+  /**
+   * Each block a gzip member of its own, with no dictionary and its size recorded in the header
+   * (gzip-member.ts), so that a reader can inflate the blocks in parallel. Otherwise one member.
+   */
+  indexed?: boolean;
 }
 
 /** Bytes of input allowed in flight (compressing, or compressed and waiting to be pushed). */
@@ -43,6 +52,7 @@ const IN_FLIGHT_BUDGET = 32 * 1024 * 1024;
 
 /** A compressed block, waiting for its turn to be pushed. */
 interface BlockResult {
+  /** Raw deflate data, or (indexed) a whole gzip member as zlib wrote it, its 10-byte header to be replaced. */
   output: Uint8Array;
   /** CRC-32 and length of the block's input. */
   crc: number;
@@ -198,21 +208,40 @@ export class ParallelGzip extends Duplex {
       this.#crc = crc32Combine(this.#crc, result.crc, result.length);
       this.#length += result.length;
       if (result.stored && result.length > 0) this.#storedBlocks++;
+      if (this.#settings.indexed) {
+        // An empty last block ends nothing when members came before it (an empty input still gets one member).
+        if (result.length > 0 || this.#emitSeq === 1) this.#pushMember(result.output, result.length);
+        if (result.last) this.#finish(null);
+        if (this.#done) return;
+        continue;
+      }
       if (!this.#headerPushed) {
         this.#headerPushed = true;
         this.push(gzipHeader(this.#settings.level));
       }
       if (result.output.byteLength > 0) this.push(Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength));
       if (result.last) {
-        this.#done = true;
-        this.push(gzipTrailer(this.#crc, this.#length));
-        this.push(null);
-        const final = this.#final;
-        this.#final = null;
-        final?.();
+        this.#finish(gzipTrailer(this.#crc, this.#length));
         return;
       }
     }
+  }
+
+  /** A member from zlib's gzip output: donodo's indexed header instead of zlib's 10 bytes, then the rest as it is. */
+  #pushMember(gzip: Uint8Array, inputSize: number): void {
+    const body = Buffer.from(gzip.buffer, gzip.byteOffset + 10, gzip.byteLength - 10);
+    const header = memberHeader(this.#settings.level, MEMBER_HEADER_BYTES + body.length, inputSize);
+    this.push(header);
+    this.push(body);
+  }
+
+  #finish(trailer: Buffer | null): void {
+    this.#done = true;
+    if (trailer) this.push(trailer);
+    this.push(null);
+    const final = this.#final;
+    this.#final = null;
+    final?.();
   }
 
   /** Copies pending input into blocks and sends full blocks (and, at the end, the last one). */
@@ -259,15 +288,20 @@ export class ParallelGzip extends Duplex {
     const block = this.#block ?? new Uint8Array(0);
     const dictionary = this.#tail;
     // The next block's dictionary; a full block is at least 32 KiB long.
-    this.#tail = last ? null : block.slice(length - WINDOW_SIZE, length);
+    this.#tail = last || this.#settings.indexed ? null : block.slice(length - WINDOW_SIZE, length);
     const seq = this.#nextSeq++;
     this.#block = null;
     this.#fill = 0;
     if (last) this.#lastSent = true;
     const input = block.subarray(0, length);
-    const crc = zlib.crc32(input);
+    const indexed = this.#settings.indexed === true;
+    // Indexed members carry their own CRC, computed with the deflate on the thread pool.
+    const crc = indexed ? 0 : zlib.crc32(input);
     this.#compressing++;
-    compressBlock(input, dictionary, last, this.#settings).then(
+    const compressed = indexed
+      ? compressMember(input, this.#settings).then(({ gzip, stored }) => ({ output: gzip, stored }))
+      : compressBlock(input, dictionary, last, this.#settings);
+    compressed.then(
       ({ output, stored }) => {
         this.#compressing--;
         if (this.#done) return;

@@ -4,6 +4,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { errors } from '../errors/catalogue.ts';
 import { blobPathOf, imageManifest, indexEntries, layoutJson, LayoutError, savedImages, type SavedImage } from './image-layout.ts';
 import { machinePlatform, platformFits, platformText, type Platform } from '../contracts/image-identity.ts';
+import { HASH_BACKLOG_LIMIT, hashBacklog, hashDrained, OffThreadHash } from '../streams/off-thread-hash.ts';
 import { OCI_ANNOTATIONS } from './oci-vocabulary.ts';
 import { paddingOf, withSize } from './tar-header.ts';
 import { TarFormatError, TarParser, type TarEntryHeader } from './tar-parser.ts';
@@ -71,8 +72,14 @@ export class GuardedArchive extends Transform {
   readonly #parser: TarParser;
   /** A naming file being captured (to be written again without names). */
   #capture?: { header: Buffer; name: string; chunks: Buffer[] };
-  /** The current regular file: its hash, and its bytes when it may be a small JSON file. */
-  #file?: { name: string; hash: Hash; head?: Buffer; kept?: Buffer[]; size: number };
+  /** The current regular file: its hash (of a large one, on the hashing thread), and its bytes when it may be a small JSON file. */
+  #file?: { name: string; hash: Hash | OffThreadHash; head?: Buffer; kept?: Buffer[]; size: number };
+  /** Digests of large files still being computed on the hashing thread. */
+  #hashing: Promise<void>[] = [];
+  /** The identity check, started when the archive's end is reached. */
+  #ending?: Promise<void>;
+  /** The identity check passed: with {@link release}, the end may go through. */
+  #verified = false;
   readonly #digests = new Map<string, Digest>();
   readonly #kept = new Map<string, Buffer>();
   #keptBytes = 0;
@@ -106,7 +113,9 @@ export class GuardedArchive extends Transform {
       },
       entryEnd: () => this.#onEntryEnd(),
       end: () => {
-        this.#identity = this.#checkIdentity();
+        this.#ending = this.#settleIdentity();
+        // A failure is reported by _flush, or at once by destroying the stream.
+        this.#ending.catch((cause: unknown) => this.destroy(this.#damaged(cause)));
       },
       trailer: (raw) => this.#hold(raw),
     });
@@ -129,11 +138,25 @@ export class GuardedArchive extends Transform {
   release(): void {
     if (this.#open || this.destroyed) return;
     this.#open = true;
+    this.#letEndThrough();
+  }
+
+  /** Once released and verified: the held end blocks, and the end of the stream. */
+  #letEndThrough(): void {
+    if (!this.#open || !this.#verified || this.destroyed) return;
     for (const chunk of this.#held) this.push(chunk);
     this.#held = [];
     const flushed = this.#flushed;
     this.#flushed = undefined;
     flushed?.();
+  }
+
+  /** At the archive's end: the digests computed elsewhere, then the identity check. */
+  async #settleIdentity(): Promise<void> {
+    await Promise.all(this.#hashing);
+    this.#identity = this.#checkIdentity();
+    this.#verified = true;
+    this.#letEndThrough();
   }
 
   /** The archive must not load: its end is never sent, and the load fails with `cause`. */
@@ -144,10 +167,11 @@ export class GuardedArchive extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.#parser.write(chunk);
-      callback();
     } catch (cause) {
-      callback(this.#damaged(cause));
+      return callback(this.#damaged(cause));
     }
+    if (hashBacklog() <= HASH_BACKLOG_LIMIT) return callback();
+    hashDrained().then(() => callback());
   }
 
   override _flush(callback: TransformCallback): void {
@@ -156,8 +180,14 @@ export class GuardedArchive extends Transform {
     } catch (cause) {
       return callback(this.#damaged(cause));
     }
-    if (this.#open) return callback();
     this.#flushed = callback;
+    this.#ending!.then(
+      () => this.#letEndThrough(),
+      (cause: unknown) => {
+        this.#flushed = undefined;
+        callback(this.#damaged(cause));
+      },
+    );
   }
 
   #damaged(cause: unknown): Error {
@@ -178,7 +208,7 @@ export class GuardedArchive extends Transform {
     if (type === '1' || type === '2') this.#links.set(name, type === '2' ? posix.join(posix.dirname(name), header.linkname) : posix.normalize(header.linkname));
     if (!regular) return;
     if (this.#digests.size >= MAX_FILES) throw errors.archiveDamaged(this.#key, `it holds more than ${MAX_FILES} files`);
-    this.#file = { name, hash: createHash('sha256'), size, kept: size <= KEPT ? [] : undefined };
+    this.#file = { name, hash: size > KEPT ? new OffThreadHash(['sha256']) : createHash('sha256'), size, kept: size <= KEPT ? [] : undefined };
   }
 
   #onData(chunk: Buffer): void {
@@ -207,17 +237,25 @@ export class GuardedArchive extends Transform {
     const file = this.#file;
     if (!file) return;
     this.#file = undefined;
-    const hex = file.hash.digest('hex');
     const head = file.head ?? Buffer.alloc(0);
     const compressed = (head[0] === 0x1f && head[1] === 0x8b) || (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528);
-    this.#digests.set(file.name, { hex, compressed });
-    const named = BLOB.exec(file.name)?.[1];
-    if (named && named !== hex) throw errors.layerDigestMismatch(this.#key, file.name, `sha256:${named} (its name)`, `sha256:${hex}`);
+    if (file.hash instanceof OffThreadHash) {
+      const hashing = file.hash.digest().then(([hex]) => this.#digested(file.name, hex!, compressed));
+      // A blob that is not what its name says fails the stream as soon as that is known (and the end waits for it).
+      hashing.catch((cause: unknown) => this.destroy(this.#damaged(cause)));
+      this.#hashing.push(hashing);
+    } else this.#digested(file.name, file.hash.digest('hex'), compressed);
     if (file.kept && head[0] === 0x7b /* { */) {
       this.#keptBytes += file.size;
       if (this.#keptBytes > MAX_KEPT) throw errors.archiveDamaged(this.#key, `it holds more than ${MAX_KEPT} bytes of JSON files`);
       this.#kept.set(file.name, Buffer.concat(file.kept));
     }
+  }
+
+  #digested(name: string, hex: string, compressed: boolean): void {
+    this.#digests.set(name, { hex, compressed });
+    const named = BLOB.exec(name)?.[1];
+    if (named && named !== hex) throw errors.layerDigestMismatch(this.#key, name, `sha256:${named} (its name)`, `sha256:${hex}`);
   }
 
   /** A path as the archive holds it: `./` taken off, links followed. */
@@ -353,7 +391,7 @@ export class GuardedArchive extends Transform {
   }
 
   #hold(bytes: Buffer): void {
-    if (this.#open) {
+    if (this.#open && this.#verified) {
       this.push(bytes);
       return;
     }

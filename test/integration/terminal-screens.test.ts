@@ -51,7 +51,8 @@ describe('the screens of a terminal', () => {
     }
     expect(run.code, run.screen).toBe(0);
     for (const image of batch) expect(run.raw).toContain(`${image}: `);
-    expect(run.raw).toMatch(new RegExp(`${NAME}/(tool|other):[\\d.]+: Upload \\[█*░*\\] \\d+%`));
+    // A row shows its step's bar while the step moves bytes (the export's or the upload's).
+    expect(run.raw).toMatch(new RegExp(`${NAME}/(tool|other):[\\d.]+: (Export and compress|Upload) \\[█*░*\\] \\d+%`));
     const list = run.screen.split('\n').filter((line) => /^[✔✖] /.test(line));
     expect(list).toEqual(batch.map((image) => expect.stringMatching(new RegExp(`^✔ ${image.replace(/\./g, '\\.')}: published 10\\.5281/zenodo\\.\\d+$`))));
     // No step list per image stays on the screen.

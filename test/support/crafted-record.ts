@@ -16,6 +16,20 @@ export function donodoNotes(notes: { id?: string; name?: string }): string {
   return `{ ${parts.join(', ')} }`;
 }
 
+/** The metadata of a record made outside donodo (by a test, by the benchmark): what Zenodo requires, and the notes given. */
+export function craftedMetadata(options: { title: string; version: string; notes?: string }): Record<string, unknown> {
+  return {
+    upload_type: 'other',
+    access_right: 'open',
+    license: 'cc-by',
+    creators: [{ name: 'donodo-test' }],
+    title: options.title,
+    version: options.version,
+    publication_date: '2025-09-03',
+    ...(options.notes ? { notes: options.notes } : {}),
+  };
+}
+
 /**
  * Publish a record on the emulator through its API, the way the original donodo does (create empty,
  * write the metadata, PUT the archive gzipped at level 9 to the bucket, publish), with whatever notes
@@ -24,18 +38,7 @@ export function donodoNotes(notes: { id?: string; name?: string }): string {
  */
 export async function publishRecord(zenodo: Emulator, options: { title: string; version: string; notes: string; tar: Buffer }): Promise<any> {
   const auth = { authorization: `Bearer ${zenodo.token}`, 'content-type': 'application/json' };
-  const metadata = {
-    upload_type: 'other',
-    access_right: 'open',
-    license: 'cc-by',
-    creators: [{ name: 'donodo-test' }],
-    title: options.title,
-    version: options.version,
-    publication_date: '2025-09-03',
-    keywords: ['docker image'],
-    notes: options.notes,
-    description: 'a record made for a test',
-  };
+  const metadata = { ...craftedMetadata(options), keywords: ['docker image'], description: 'a record made for a test' };
   const created = await fetchJson(`${zenodo.apiUrl}/deposit/depositions`, { method: 'POST', headers: auth, body: '{}' });
   await fetch(`${zenodo.apiUrl}/deposit/depositions/${created.id}`, { method: 'PUT', headers: auth, body: JSON.stringify({ metadata }) });
   const put = await fetch(`${created.links.bucket}/image.tar.gz`, { method: 'PUT', headers: { authorization: auth.authorization }, body: gzipSync(options.tar, { level: 9 }) });

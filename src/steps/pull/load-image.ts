@@ -7,8 +7,11 @@ import type { Step } from '../../pipeline/step.ts';
 import { MeasuringStream, type Measured } from '../../streams/measure.ts';
 import { recordName, type PullContext } from './pull-context.ts';
 
-/** Megabyte buffers between the stages: the engine reads in bursts, and with 64 KiB the download and gunzip stall while it writes. */
-const BUFFER = 4 * 1024 * 1024;
+/**
+ * Megabyte buffers between the stages: the engine reads in bursts, and with 64 KiB the download and gunzip
+ * stall while it writes. 1 MiB rather than 4: 15 MB less at peak (room for the hashing thread), and no slower (measured, 500 MB).
+ */
+const BUFFER = 1024 * 1024;
 
 /**
  * download → md5 → decompress → guard → engine, streamed with no temporary file. The download stops
@@ -29,16 +32,23 @@ export const loadImage: Step<PullContext, 'storage' | 'compressor'> = {
     const plainTar = file.key.endsWith('.tar');
     if (!plainTar && !services.compressor.handles(file.key)) throw errors.noCompressor(file.key);
     const download = await services.storage.download(record, file, progress);
+    // md5 on the hashing thread: this one feeds the engine (and parses, and hands out the inflating).
     const measure = new MeasuringStream({
       highWaterMark: BUFFER,
+      offThread: true,
       limit: { bytes: file.size, error: () => errors.downloadTooLarge(file.key, name, file.size) },
     });
     const archive = new GuardedArchive(file.key, { highWaterMark: BUFFER, expected: context.expected?.config, platform: context.options.platform });
     let measured: Measured | undefined;
     measure.once('finish', () => {
-      measured = measure.result();
-      if (measured.md5 === file.md5 && measured.size === file.size) archive.release();
-      else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${measured.size} bytes)`, `${file.md5} (${file.size} bytes)`, measured.md5));
+      measure.settled().then(
+        (result) => {
+          measured = result;
+          if (result.md5 === file.md5 && result.size === file.size) archive.release();
+          else archive.fail(errors.checksumMismatch(`Downloaded ${file.key} of ${name} (${result.size} bytes)`, `${file.md5} (${file.size} bytes)`, result.md5));
+        },
+        (cause: Error) => archive.fail(cause),
+      );
     });
     let streamError: unknown;
     const feeding = pipeline(download, measure, ...(plainTar ? [] : [services.compressor.decompress()]), archive, { signal }).catch((cause: unknown) => {

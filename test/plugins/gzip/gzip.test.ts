@@ -13,6 +13,8 @@ import plugin, { GzipCompressor, type GzipOptions } from '../../../plugins/gzip/
 import { crc32Combine } from '../../../plugins/gzip/crc32-combine.ts';
 import { entropyBits, looksIncompressible } from '../../../plugins/gzip/deflate-block.ts';
 import { ParallelGzip } from '../../../plugins/gzip/parallel-gzip.ts';
+import { ParallelGunzip } from '../../../plugins/gzip/parallel-gunzip.ts';
+import { MEMBER_HEADER_SIZE, readMemberIndex } from '../../../plugins/gzip/gzip-member.ts';
 import { validateAgainst } from '../../../src/schema/validator.ts';
 import type { PluginDeps } from '../../../src/plugin-api.ts';
 import { makeRandom, makeText } from './data.ts';
@@ -144,8 +146,8 @@ describe('parallel gzip compression', () => {
     expectToolsRead(output, input);
   });
 
-  it('writes many blocks of compressible text as one gzip member that gunzip, Python and zlib read', async () => {
-    const { output, stream } = await gzip(text, { blockSize: 128 * KiB, threads: 2 });
+  it('writes many blocks of compressible text as one gzip member that gunzip, Python and zlib read (indexed off)', async () => {
+    const { output, stream } = await gzip(text, { blockSize: 128 * KiB, threads: 2, indexed: false });
     expect(stream.blockCount).toBeGreaterThan(20);
     expect(stream.storedBlockCount).toBe(0);
     expect(output.length).toBeLessThan(text.length * 0.6);
@@ -156,8 +158,8 @@ describe('parallel gzip compression', () => {
     expect(member.size).toBe(text.length);
   });
 
-  it('writes many blocks of random bytes as stored blocks, barely larger than the input', async () => {
-    const { output, stream } = await gzip(random, { blockSize: 128 * KiB });
+  it('writes many blocks of random bytes as stored blocks, barely larger than the input (indexed off)', async () => {
+    const { output, stream } = await gzip(random, { blockSize: 128 * KiB, indexed: false });
     expect(stream.storedBlockCount).toBe(16);
     // 5 bytes per 64 KiB stored block, plus header and trailer.
     expect(output.length).toBeLessThan(random.length * 1.0001 + 64);
@@ -216,9 +218,9 @@ describe('parallel gzip compression', () => {
     expect(first.readUInt32LE(4)).toBe(0); // mtime
   });
 
-  it('keeps a 32 KiB dictionary across blocks, so small blocks cost little ratio', async () => {
+  it('keeps a 32 KiB dictionary across blocks when indexed is off, so small blocks cost little ratio', async () => {
     const input = text.subarray(0, MiB);
-    const small = (await gzip(input, { blockSize: 32 * KiB })).output.length;
+    const small = (await gzip(input, { blockSize: 32 * KiB, indexed: false })).output.length;
     const whole = zlib.gzipSync(input, { level: 6 }).length;
     expect(small / whole).toBeLessThan(1.01);
   });
@@ -319,6 +321,88 @@ describe('parallel gzip compression', () => {
     expect(result.signal).toBeNull();
     expect(result.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+/** The members of an indexed file, by the sizes their headers record: [offset, size, inflated size]. */
+function membersOf(file: Buffer): Array<[number, number, number]> {
+  const members: Array<[number, number, number]> = [];
+  for (let at = 0; at < file.length; ) {
+    const index = readMemberIndex(file.subarray(at, at + MEMBER_HEADER_SIZE));
+    if (!index) throw new Error(`no indexed member header at byte ${at}`);
+    members.push([at, index.size, index.inputSize]);
+    at += index.size;
+  }
+  return members;
+}
+
+async function gunzipStream(input: Buffer, chunk = 100_000): Promise<{ output: Buffer; stream: ParallelGunzip }> {
+  const stream = compressor().decompress() as ParallelGunzip;
+  const [, output] = await Promise.all([pipeline(Readable.from(chunksOf(input, chunk)), stream), collect(stream)]);
+  return { output, stream };
+}
+
+describe('indexed gzip members, inflated in parallel', () => {
+  const mixed = Buffer.concat([text.subarray(0, MiB), random.subarray(0, 700 * KiB), text.subarray(MiB, 1500 * KiB)]);
+
+  it('writes each block as a gzip member whose header records its size, which gunzip -t, gunzip and Python read', async () => {
+    const { output, stream } = await gzip(mixed, { blockSize: 128 * KiB });
+    const members = membersOf(output);
+    expect(members.length).toBe(Math.ceil(mixed.length / (128 * KiB)));
+    expect(stream.blockCount).toBe(members.length);
+    expect(members.reduce((sum, [, , inflated]) => sum + inflated, 0)).toBe(mixed.length);
+    for (const [at, size] of members) expect(zlib.gunzipSync(output.subarray(at, at + size)).length).toBeGreaterThan(0); // each on its own
+    expectToolsRead(output, mixed);
+  });
+
+  it('inflates an indexed file member by member in parallel, and gives its bytes in order', async () => {
+    const { output } = await gzip(mixed, { blockSize: 64 * KiB });
+    for (const chunk of [1, 7_000, 1 << 20]) {
+      const read = await gunzipStream(output, chunk === 1 ? 4099 : chunk);
+      expect(read.output.equals(mixed)).toBe(true);
+      expect(read.stream.parallelMembers).toBe(membersOf(output).length);
+      expect(read.stream.serial).toBe(false);
+    }
+  });
+
+  it('reads a single-stream gzip -9 file (as the original donodo wrote) serially, and an indexed file followed by another gzip member', async () => {
+    const single = execFileSync('gzip', ['-9', '-c'], { input: mixed, maxBuffer: 64 * MiB });
+    const serial = await gunzipStream(single);
+    expect(serial.output.equals(mixed)).toBe(true);
+    expect(serial.stream.parallelMembers).toBe(0);
+    expect(serial.stream.serial).toBe(true);
+    const indexed = (await gzip(mixed, { blockSize: 256 * KiB })).output;
+    const both = await gunzipStream(Buffer.concat([indexed, single]));
+    expect(both.output.equals(Buffer.concat([mixed, mixed]))).toBe(true);
+    expect(both.stream.parallelMembers).toBe(membersOf(indexed).length);
+  });
+
+  it('names the offset of a damaged member, of a member cut short, and of one whose recorded size is wrong', async () => {
+    const { output } = await gzip(mixed, { blockSize: 128 * KiB });
+    const [at, size] = membersOf(output)[5]!;
+    const flipped = Buffer.from(output);
+    flipped[at + Math.floor(size / 2)]! ^= 0x55;
+    await expect(gunzipStream(flipped)).rejects.toMatchObject({ code: expect.stringMatching(/^Z_/), message: expect.stringContaining(`member at byte ${at} (block 6)`) });
+    const last = membersOf(output).at(-1)!;
+    await expect(gunzipStream(output.subarray(0, output.length - 10))).rejects.toMatchObject({ code: 'Z_BUF_ERROR', message: expect.stringContaining(`member at byte ${last[0]}`) });
+    const forged = Buffer.from(output);
+    forged.writeUInt32LE(size + 40, at + 16);
+    await expect(gunzipStream(forged)).rejects.toMatchObject({ code: expect.stringMatching(/^Z_/), message: expect.stringContaining(`member at byte ${at}`) });
+  });
+
+  it('stops reading its input while nobody reads its output', async () => {
+    const { output } = await gzip(Buffer.concat([mixed, mixed, mixed, mixed]), { blockSize: 64 * KiB });
+    const stream = compressor().decompress() as ParallelGunzip;
+    const source = Readable.from(chunksOf(output, 64 * KiB));
+    let fed = 0;
+    source.on('data', (chunk: Buffer) => (fed += chunk.length));
+    source.pipe(stream);
+    await sleep(300);
+    // The readable side's 1 MiB, the members in flight: far less than the 13 MB it inflates to.
+    expect(stream.readableLength).toBeLessThanOrEqual(5 * MiB);
+    expect(fed).toBeLessThan(output.length);
+    const rest = await collect(stream);
+    expect(rest.length).toBe(4 * mixed.length);
   });
 });
 
