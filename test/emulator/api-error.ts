@@ -54,6 +54,8 @@ export const MESSAGES = {
   maxFileSizeExceeded: 'Maximum file size exceeded.',
   missingFiles: 'Missing uploaded files. To disable files for this record please mark it as metadata-only.',
   removeFilesFirst: 'Please remove all files first.',
+  /** REC:H6. */
+  pendingFiles: 'One or more files have not completed their transfer, please wait.',
   missingField: 'Missing data for required field.',
   missingPublisher: 'Missing publisher field required for DOI registration.',
   /** 413 of Flask's MAX_CONTENT_LENGTH (production body quoted in contract 2). */

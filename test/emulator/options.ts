@@ -39,6 +39,25 @@ export interface EmulatorOptions {
    * Default false (the sandbox does not do it).
    */
   requireUserAgent?: boolean;
+  /**
+   * `zenodo` (default): Zenodo-RDM, with the legacy deposit API beside the native InvenioRDM API, integer
+   * record ids, DOIs `<prefix>/zenodo.<id>` and the "ZenodoSchema" hybrid JSON unless the client asks for
+   * `application/vnd.inveniordm.v1+json` (contract 8).
+   * `invenio`: a plain InvenioRDM instance (CaltechDATA, TU Wien…): no legacy routes (`/api/deposit/…` and
+   * `/api/files/<bucket>/…` answer 404), record ids like `abcde-12345` (RDM's default recid provider),
+   * DOIs `<doiPrefix>/<id>` (RDM's default `DATACITE_FORMAT = "{prefix}/{id}"`), RDM JSON for every Accept.
+   */
+  mode?: 'zenodo' | 'invenio';
+  /** DOI prefix of the `invenio` mode (default 10.80001, an instance's own DataCite prefix). Ignored in `zenodo` mode. */
+  doiPrefix?: string;
+  /**
+   * Communities of the instance (`GET /api/communities/<slug>`). A community with `review: true` has its
+   * curators review every submission: a draft submitted to it (`PUT …/draft/review`, then
+   * `POST …/draft/actions/submit-review`) stays a draft under review until the request is accepted —
+   * in the emulator by `emulator.acceptReview(requestId)` or `POST /api/requests/<id>/actions/accept` with
+   * the curator's token (`emulator.curatorToken`). Without review, a submission is accepted at once.
+   */
+  communities?: Array<{ slug: string; title?: string; review?: boolean }>;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +72,9 @@ export interface ResolvedOptions {
   rangeRequests: boolean;
   enforceRateLimits: boolean;
   requireUserAgent: boolean;
+  mode: 'zenodo' | 'invenio';
+  doiPrefix: string;
+  communities: Array<{ slug: string; title: string; review: boolean }>;
 }
 
 export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
@@ -68,6 +90,9 @@ export function resolveOptions(options: EmulatorOptions = {}): ResolvedOptions {
     rangeRequests: options.rangeRequests ?? true,
     enforceRateLimits: options.enforceRateLimits ?? false,
     requireUserAgent: options.requireUserAgent ?? false,
+    mode: options.mode ?? 'zenodo',
+    doiPrefix: options.mode === 'invenio' ? (options.doiPrefix ?? '10.80001') : options.sandbox ? '10.5072' : '10.5281',
+    communities: (options.communities ?? []).map((c) => ({ slug: c.slug, title: c.title ?? c.slug, review: c.review ?? false })),
   };
 }
 

@@ -31,7 +31,7 @@ function draftFor(ex: Exchange, id: string): Deposition {
  * Streams a request body to a new blob; returns null (and answers nothing) when the connection is gone.
  * Applies the upload faults: `dropConnection`, `slowLink`, `corruptChecksum`.
  */
-async function receive(ex: Exchange, expected: number): Promise<{ path: string; size: number; md5: string; reported: string } | null> {
+export async function receive(ex: Exchange, expected: number): Promise<{ path: string; size: number; md5: string; reported: string } | null> {
   const { store, faults } = ex.ctx;
   const path = store.blobs.newPath();
   const drop = faults.takeDrop(ex.method, ex.path);
@@ -60,7 +60,7 @@ function flipChecksum(md5: string): string {
   return (parseInt(md5.slice(0, 2), 16) ^ 0xff).toString(16).padStart(2, '0') + md5.slice(2);
 }
 
-function newFile(key: string, received: { path: string; size: number; md5: string; reported: string }): StoredFile {
+export function newFile(key: string, received: { path: string; size: number; md5: string; reported: string }): StoredFile {
   const now = isoNow();
   return {
     id: randomUUID(),
@@ -77,7 +77,7 @@ function newFile(key: string, received: { path: string; size: number; md5: strin
 }
 
 /** The upload target may have changed while the bytes were arriving (published, deleted…). */
-function stillWritable(ex: Exchange, dep: Deposition): boolean {
+export function stillWritable(ex: Exchange, dep: Deposition): boolean {
   return ex.ctx.store.versions.get(dep.id) === dep && dep.draft !== null && dep.record === null;
 }
 
@@ -166,6 +166,23 @@ async function deleteFileEntry(ex: Exchange, [id, fileId]: string[]): Promise<vo
 // ------------------------------------------------------------------ bucket API
 
 /**
+ * The stream parser of an upload (bucket PUT, native content PUT): Content-Type absent or
+ * application/octet-stream, else 415; chunked → 500 (see {@link bucketPut}).
+ */
+export function requireOctetStream(ex: Exchange): void {
+  const { req } = ex;
+  const type = req.headers['content-type'];
+  if (type !== undefined && type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
+    drain(req);
+    throw new ApiError(415, "Invalid 'Content-Type' header. Expected one of: application/octet-stream");
+  }
+  if (isChunked(req)) {
+    drain(req);
+    throw internalError();
+  }
+}
+
+/**
  * `PUT /api/files/<bucket>/<key>` (contract 2), checks in the order Zenodo runs them:
  * 1. Content-Type absent or application/octet-stream, else 415 (the stream parser runs first);
  * 2. `Transfer-Encoding: chunked` → 500 (choice: contract 2 says chunked uploads are not supported and the
@@ -179,15 +196,7 @@ async function deleteFileEntry(ex: Exchange, [id, fileId]: string[]): Promise<vo
 async function bucketPut(ex: Exchange, [bucketId, key]: string[]): Promise<void> {
   const { store, options, urls } = ex.ctx;
   const { req } = ex;
-  const type = req.headers['content-type'];
-  if (type !== undefined && type.split(';')[0]!.trim().toLowerCase() !== 'application/octet-stream') {
-    drain(req);
-    throw new ApiError(415, "Invalid 'Content-Type' header. Expected one of: application/octet-stream");
-  }
-  if (isChunked(req)) {
-    drain(req);
-    throw internalError();
-  }
+  requireOctetStream(ex);
   negotiate(ex, ['application/json']);
   let dep: Deposition;
   try {

@@ -3,19 +3,16 @@
  * file content.
  */
 import { noSuchFile, notFound, permissionDenied, pidDoesNotExist, pidNotRegistered } from './api-error.ts';
-import { negotiate, sendJson } from './exchange.ts';
+import { sendJson } from './exchange.ts';
 import type { Exchange } from './exchange.ts';
 import { serveFile } from './file-download.ts';
 import type { Router } from './router.ts';
 import { pageLinks, parseSearchParams, runSearch } from './search-params.ts';
+import { wantsRdm } from './representation.ts';
+import { rdmRecord } from './serializers-native.ts';
 import { zenodoRecord } from './serializers.ts';
 import type { Deposition } from './store.ts';
 
-/**
- * Representations served. Zenodo also offers DataCite, BibTeX, MARCXML, CSL, DCAT, JSON-LD… (contract
- * 3.1); the emulator does not, so those answer 406 here — a known gap, not Zenodo's behaviour.
- */
-const RECORD_TYPES = ['application/json', 'application/vnd.zenodo.v1+json'];
 
 /** A published record by id: unknown/concept id → 404 "does not exist"; draft only → 404 "not registered". */
 function publishedRecord(ex: Exchange, id: string): Deposition {
@@ -37,11 +34,11 @@ function isRestricted(dep: Deposition): boolean {
 
 /** `GET /api/records/<id>` → ZenodoSchema (REC:F1). */
 async function getRecord(ex: Exchange, [id]: string[]): Promise<void> {
-  negotiate(ex, RECORD_TYPES);
+  const rdm = wantsRdm(ex);
   const { store, urls } = ex.ctx;
   const dep = publishedRecord(ex, id!);
   const doc = { dep, concept: store.concept(dep), isLatest: store.isLatest(dep) };
-  await sendJson(ex, 200, zenodoRecord(urls, doc), { ETag: `"${dep.record!.revision}"` });
+  await sendJson(ex, 200, rdm ? rdmRecord(urls, store, dep, 'record') : zenodoRecord(urls, doc), { ETag: `"${dep.record!.revision}"` });
 }
 
 /**
@@ -50,7 +47,7 @@ async function getRecord(ex: Exchange, [id]: string[]): Promise<void> {
  * most 25 hits per page, token holders 100 (REC:J1). Facet aggregations are not computed (always `{}`).
  */
 async function searchRecords(ex: Exchange): Promise<void> {
-  negotiate(ex, RECORD_TYPES);
+  const rdm = wantsRdm(ex);
   const { store, urls } = ex.ctx;
   const params = parseSearchParams(
     ex.url,
@@ -62,7 +59,7 @@ async function searchRecords(ex: Exchange): Promise<void> {
   const { hits, total } = runSearch(docs, params);
   const extra: Record<string, string> = params.allVersions ? { allversions: 'true' } : {};
   await sendJson(ex, 200, {
-    hits: { hits: hits.map((doc) => zenodoRecord(urls, doc, { hit: true })), total },
+    hits: { hits: hits.map((doc) => (rdm ? rdmRecord(urls, store, doc.dep, 'record') : zenodoRecord(urls, doc, { hit: true }))), total },
     aggregations: {},
     links: pageLinks(`${urls.api}/records`, params, total, extra),
   });
@@ -70,7 +67,7 @@ async function searchRecords(ex: Exchange): Promise<void> {
 
 /** `GET /api/records/<id>/versions`: published versions of the concept, newest first (REC:H8). */
 async function listVersions(ex: Exchange, [id]: string[]): Promise<void> {
-  negotiate(ex, RECORD_TYPES);
+  const rdm = wantsRdm(ex);
   const { store, urls } = ex.ctx;
   const dep = store.resolve(id!);
   if (!dep.record && ex.userId !== dep.ownerId) throw permissionDenied();
@@ -80,8 +77,8 @@ async function listVersions(ex: Exchange, [id]: string[]): Promise<void> {
   const docs = store.recordsIndex.visible().filter((doc) => doc.dep.conceptId === dep.conceptId);
   const { hits, total } = runSearch(docs, params);
   await sendJson(ex, 200, {
-    hits: { hits: hits.map((doc) => zenodoRecord(urls, doc, { hit: true })), total },
-    links: pageLinks(`${urls.api}/records/${dep.id}/versions`, params, total),
+    hits: { hits: hits.map((doc) => (rdm ? rdmRecord(urls, store, doc.dep, 'record') : zenodoRecord(urls, doc, { hit: true }))), total },
+    links: pageLinks(`${urls.api}/records/${dep.pid}/versions`, params, total),
   });
 }
 
@@ -91,7 +88,7 @@ async function listVersions(ex: Exchange, [id]: string[]): Promise<void> {
  */
 async function latestVersion(ex: Exchange, [id]: string[]): Promise<void> {
   const { store, urls } = ex.ctx;
-  const n = /^\d+$/.test(id!) ? Number(id) : NaN;
+  const n = store.pids.get(id!) ?? NaN;
   const dep = store.versions.get(n);
   let conceptId: number;
   if (dep) {
@@ -103,7 +100,7 @@ async function latestVersion(ex: Exchange, [id]: string[]): Promise<void> {
   const latest = store.latestPublished(store.concepts.get(conceptId)!);
   // A concept without any published version: "Failed to fetch the record versions." → NoResultFound → 404.
   if (!latest) throw notFound();
-  const location = `${urls.api}/records/${latest.id}`;
+  const location = `${urls.api}/records/${latest.pid}`;
   await sendJson(ex, 301, { status: 301, message: 'Redirecting...', location }, { Location: location });
 }
 

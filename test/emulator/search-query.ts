@@ -210,10 +210,10 @@ export function fieldValues(doc: IndexedDoc, field: string): FieldValues | null 
   switch (field) {
     case 'conceptrecid':
     case 'parent.id':
-      return { kind: 'keyword', values: [String(doc.dep.conceptId)] };
+      return { kind: 'keyword', values: [doc.concept.pid] };
     case 'recid':
     case 'id':
-      return { kind: 'keyword', values: [String(doc.dep.id)] };
+      return { kind: 'keyword', values: [doc.dep.pid] };
     case 'doi':
     case 'pids.doi.identifier':
       return { kind: 'keyword', values: snap.doi ? [snap.doi] : [], caseInsensitive: true };

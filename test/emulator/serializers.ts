@@ -23,7 +23,7 @@ export function quoteKey(key: string): string {
 }
 
 /** DOI resolver of the records API links: DataCite's test handle server on the sandbox (REC:H3, REC:H8). */
-function doiResolver(urls: Urls): string {
+export function doiResolver(urls: Urls): string {
   return urls.sandbox ? 'https://handle.test.datacite.org/' : 'https://doi.org/';
 }
 
@@ -139,7 +139,7 @@ function nested(fields: Record<string, unknown>): Record<string, unknown> | unde
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function zenodoMetadata(m: LegacyMetadata, doi: string | null, dep: Deposition, isLatest: boolean): Record<string, unknown> {
+export function zenodoMetadata(m: LegacyMetadata, doi: string | null, dep: Deposition, isLatest: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const copy = (key: string) => {
     if (m[key] !== undefined) out[key] = m[key];
@@ -183,12 +183,15 @@ function zenodoLinks(urls: Urls, dep: Deposition, concept: Concept, doi: string 
   const { api, ui } = urls;
   const id = dep.id;
   const resolver = doiResolver(urls);
-  const links: Record<string, string> = { self: `${api}/records/${id}`, self_html: `${ui}/records/${id}` };
+  // The link set of today's Zenodo (REC:H3, 2026-08; REC:F1 of 2024-12 lacks preview_html,
+  // request_deletion, file_modification and quota_increase), in its order.
+  const links: Record<string, string> = { self: `${api}/records/${id}`, self_html: `${ui}/records/${id}`, preview_html: `${ui}/records/${id}?preview=1` };
   if (doi) {
     links.doi = `${resolver}${doi}`;
     links.self_doi = `${resolver}${doi}`;
     links.self_doi_html = `${ui}/doi/${doi}`;
   }
+  links.reserve_doi = `${api}/records/${id}/draft/pids/doi`;
   // `parent` points at /api/records/<conceptrecid>, which answers 404 (zenodo/zenodo#2499; REC:F1).
   links.parent = `${api}/records/${concept.id}`;
   links.parent_html = `${ui}/records/${concept.id}`;
@@ -207,7 +210,18 @@ function zenodoLinks(urls: Urls, dep: Deposition, concept: Concept, doi: string 
     latest_html: `${ui}/records/${id}/latest`,
     versions: `${api}/records/${id}/versions`,
     draft: `${api}/records/${id}/draft`,
-    reserve_doi: `${api}/records/${id}/draft/pids/doi`,
+    ...sharingLinks(api, id),
+    request_deletion: `${api}/records/${id}/request-deletion`,
+    file_modification: `${api}/records/${id}/file-modification`,
+    quota_increase: `${api}/records/${id}/quota-increase`,
+    requests: `${api}/records/${id}/requests`,
+  });
+  return links;
+}
+
+/** The access and communities links every draft and record has (REC:A1, REC:H3), in their order. */
+export function sharingLinks(api: string, id: string | number): Record<string, string> {
+  return {
     access_links: `${api}/records/${id}/access/links`,
     access_grants: `${api}/records/${id}/access/grants`,
     access_users: `${api}/records/${id}/access/users`,
@@ -215,9 +229,18 @@ function zenodoLinks(urls: Urls, dep: Deposition, concept: Concept, doi: string 
     access: `${api}/records/${id}/access`,
     communities: `${api}/records/${id}/communities`,
     'communities-suggestions': `${api}/records/${id}/communities-suggestions`,
-    requests: `${api}/records/${id}/requests`,
-  });
-  return links;
+  };
+}
+
+/** ZenodoSchema `files[]` (REC:F1), a draft's with `/draft/` content links (REC:A6). */
+export function zenodoFiles(urls: Urls, dep: Deposition, files: StoredFile[], draft: boolean): Array<Record<string, unknown>> {
+  return files.map((f) => ({
+    id: f.id,
+    key: f.key,
+    size: f.size,
+    checksum: `md5:${f.checksum}`,
+    links: { self: `${urls.api}/records/${dep.id}${draft ? '/draft' : ''}/files/${quoteKey(f.key)}/content` },
+  }));
 }
 
 export interface ZenodoOptions {
@@ -243,13 +266,7 @@ export function zenodoRecord(urls: Urls, doc: Pick<IndexedDoc, 'dep' | 'concept'
   if (!hit) out.updated = rec.updated;
   out.recid = String(dep.id);
   out.revision = rec.revision;
-  out.files = rec.files.map((f) => ({
-    id: f.id,
-    key: f.key,
-    size: f.size,
-    checksum: `md5:${f.checksum}`,
-    links: { self: `${urls.api}/records/${dep.id}/files/${quoteKey(f.key)}/content` },
-  }));
+  out.files = zenodoFiles(urls, dep, rec.files, false);
   out.swh = hit ? null : {};
   out.owners = [{ id: String(dep.ownerId) }];
   out.status = 'published';

@@ -17,7 +17,9 @@ import type { LimitClass } from './rate-limit.ts';
 import { Router } from './router.ts';
 import { addDepositRoutes } from './routes-deposit.ts';
 import { addFileRoutes } from './routes-files.ts';
+import { addNativeRoutes } from './routes-native.ts';
 import { addRecordRoutes } from './routes-records.ts';
+import { acceptReview, CURATOR_ID } from './reviews.ts';
 import { addUiRoutes, notFoundPage } from './routes-ui.ts';
 import { Store } from './store.ts';
 
@@ -30,6 +32,10 @@ export interface Emulator {
   token: string;
   /** A valid token of user 2 (someone else's depositions answer 403). */
   otherToken: string;
+  /** A valid token of user 3, the curator of the emulator's communities (`options.communities`). */
+  curatorToken: string;
+  /** The curator accepts a submitted community-submission request: the draft is published (an admin call). */
+  acceptReview(requestId: string): void;
   /** Every request, in arrival order. */
   requests: RequestLogEntry[];
   faults: Faults;
@@ -89,9 +95,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const limiter = new RateLimiter();
   const requests: RequestLogEntry[] = [];
   const router = new Router();
-  addDepositRoutes(router);
-  addFileRoutes(router);
+  // A plain InvenioRDM has no legacy deposit and bucket API (contract 8).
+  if (resolved.mode === 'zenodo') {
+    addDepositRoutes(router);
+    addFileRoutes(router);
+  }
   addRecordRoutes(router);
+  addNativeRoutes(router);
   addUiRoutes(router);
   const ctx: EmulatorContext = { urls: { api: '', ui: '', sandbox: resolved.sandbox }, options: resolved, store, faults };
 
@@ -206,6 +216,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl,
     token: store.users[0]!.token,
     otherToken: store.users[1]!.token,
+    curatorToken: store.users[2]!.token,
+    acceptReview(requestId: string) {
+      acceptReview(store, CURATOR_ID, requestId);
+    },
     requests,
     faults,
     store,

@@ -13,6 +13,8 @@ import { BlobStore } from './blobs.ts';
 import { loadDepositionBody, publishMetadataErrors } from './metadata.ts';
 import type { LegacyMetadata } from './metadata.ts';
 import type { ResolvedOptions } from './options.ts';
+import { legacyToRdm } from './rdm-metadata.ts';
+import type { RdmState } from './rdm-metadata.ts';
 import { DelayedIndex } from './search-index.ts';
 import { isoNow } from './timestamps.ts';
 
@@ -34,8 +36,30 @@ export interface StoredFile {
   updated: string;
 }
 
+/**
+ * A file registered through the native API (`POST …/draft/files`) whose transfer is not committed yet
+ * (`status: "pending"`, REC:A3/A4). The legacy views skip such entries (contract 1.2).
+ */
+export interface PendingFile {
+  key: string;
+  /** Size and checksum the client declared at init, shown as given (REC:A3). */
+  declaredSize?: number;
+  declaredChecksum?: string;
+  created: string;
+  updated: string;
+  /** Bytes received by `PUT …/content`, not yet committed (REC:A4: still `pending`). */
+  content?: { path: string; size: number; md5: string; reported: string };
+}
+
 export interface Snapshot {
   metadata: LegacyMetadata;
+  /**
+   * The RDM metadata and access as the native API last wrote them; absent when the legacy API wrote
+   * the metadata (then RDM views derive it with `legacyToRdm`). `metadata` is always the legacy form.
+   */
+  rdm?: RdmState;
+  /** Pending native uploads (absent = none). */
+  pending?: PendingFile[];
   /** Version DOI (`pids.doi`): set at publish, or when the client supplied `metadata.doi`. */
   doi: string | null;
   files: StoredFile[];
@@ -46,6 +70,8 @@ export interface Snapshot {
 export interface Deposition {
   /** Record id (= deposition id = DOI suffix). */
   id: number;
+  /** The record's pid as the API shows it: `String(id)` on Zenodo, `abcde-12345` in the `invenio` mode. */
+  pid: string;
   conceptId: number;
   ownerId: number;
   bucketId: string;
@@ -60,6 +86,12 @@ export interface Deposition {
 
 export interface Concept {
   id: number;
+  /** Parent pid, as `Deposition.pid`. */
+  pid: string;
+  /** The parent's community-submission request (RDM `parent.review`), if any. */
+  review?: ReviewRequest | null;
+  /** Ids of the communities that include the record (RDM `parent.communities.ids`). */
+  communities?: string[];
   ownerId: number;
   /** Concept DOI, registered at the first publish. */
   doi: string | null;
@@ -82,6 +114,28 @@ export interface IndexedDoc {
   isLatest: boolean;
 }
 
+export interface Community {
+  id: string;
+  slug: string;
+  title: string;
+  review: boolean;
+  created: string;
+}
+
+/** A community-submission request (invenio-requests), `status` created → submitted → accepted/declined/cancelled. */
+export interface ReviewRequest {
+  id: string;
+  number: string;
+  status: 'created' | 'submitted' | 'accepted' | 'declined' | 'cancelled';
+  communityId: string;
+  /** Record id of the draft under review. */
+  recordId: number;
+  createdBy: number;
+  created: string;
+  updated: string;
+  revision: number;
+}
+
 export interface User {
   id: number;
   token: string;
@@ -96,6 +150,14 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** RDM `new_version_skip_fields` (publication_date, version) on the RDM side too. */
+function rdmWithout(state: RdmState): RdmState {
+  const copy = clone(state);
+  delete copy.metadata.publication_date;
+  delete copy.metadata.version;
+  return copy;
+}
+
 export class Store {
   readonly versions = new Map<number, Deposition>();
   readonly concepts = new Map<number, Concept>();
@@ -107,18 +169,55 @@ export class Store {
   /** `/api/records` index: published records only. */
   readonly recordsIndex: DelayedIndex<IndexedDoc>;
   readonly doiPrefix: string;
+  /** Pid → internal id, for records and concepts. */
+  readonly pids = new Map<string, number>();
+  readonly communities: Community[];
+  readonly requests = new Map<string, ReviewRequest>();
   private nextId = 1000;
+  private nextRequest = 1;
   private readonly options: ResolvedOptions;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.draftsIndex = new DelayedIndex<IndexedDoc>(options.clock);
     this.recordsIndex = new DelayedIndex<IndexedDoc>(options.clock);
-    this.doiPrefix = options.sandbox ? '10.5072' : '10.5281';
+    this.doiPrefix = options.doiPrefix;
     this.users = [
       { id: 1, token: newToken() },
       { id: 2, token: newToken() },
+      // The curator of the emulator's communities.
+      { id: 3, token: newToken() },
     ];
+    this.communities = options.communities.map((c) => ({ id: randomUUID(), slug: c.slug, title: c.title, review: c.review, created: isoNow() }));
+  }
+
+  /**
+   * A new id and its pid: Zenodo's integer recids, or RDM's default recid provider (10 characters of
+   * Crockford base32 in two groups of 5, e.g. `n2v2q-9gc38`) in the `invenio` mode.
+   */
+  allocate(): { id: number; pid: string } {
+    const id = this.nextId++;
+    let pid = String(id);
+    if (this.options.mode === 'invenio') {
+      const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+      do {
+        const bytes = randomBytes(10);
+        const chars = [...bytes].map((b) => alphabet[b % 32]).join('');
+        pid = `${chars.slice(0, 5)}-${chars.slice(5)}`;
+      } while (this.pids.has(pid));
+    }
+    this.pids.set(pid, id);
+    return { id, pid };
+  }
+
+  /** The DOI minted for a pid: `DATACITE_FORMAT` `{prefix}/zenodo.{id}` on Zenodo, RDM's default `{prefix}/{id}` elsewhere. */
+  doiFor(pid: string): string {
+    return this.options.mode === 'invenio' ? `${this.doiPrefix}/${pid}` : `${this.doiPrefix}/zenodo.${pid}`;
+  }
+
+  /** The RDM side of a snapshot (what the native API stored, or the legacy metadata mapped). */
+  rdmOf(snap: Snapshot): RdmState {
+    return snap.rdm ?? legacyToRdm(snap.metadata);
   }
 
   userByToken(token: string | null): number | null {
@@ -130,7 +229,7 @@ export class Store {
 
   /** A deposition by id, or 404 "The persistent identifier does not exist." */
   resolve(id: string | number): Deposition {
-    const n = typeof id === 'number' ? id : /^\d+$/.test(id) ? Number(id) : NaN;
+    const n = typeof id === 'number' ? id : (this.pids.get(id) ?? NaN);
     const dep = this.versions.get(n);
     if (!dep) throw pidDoesNotExist();
     return dep;
@@ -189,20 +288,27 @@ export class Store {
   create(userId: number | null, body: unknown): Deposition {
     if (userId === null) throw permissionDenied();
     const loaded = loadDepositionBody(body);
-    const conceptId = this.nextId++;
-    const id = this.nextId++;
+    return this.createDraft(userId, { metadata: loaded.metadata, doi: loaded.doi });
+  }
+
+  /** A new concept and its first draft (legacy create and native `POST /api/records`). */
+  createDraft(userId: number, content: Pick<Snapshot, 'metadata' | 'doi' | 'rdm'>): Deposition {
+    const concept = this.allocate();
+    const conceptId = concept.id;
+    const { id, pid } = this.allocate();
     const now = isoNow();
     const dep: Deposition = {
       id,
+      pid,
       conceptId,
       ownerId: userId,
       bucketId: randomUUID(),
       created: now,
       index: 1,
-      draft: { metadata: loaded.metadata, doi: loaded.doi, files: [], updated: now, revision: 1 },
+      draft: { ...content, files: [], updated: now, revision: 1 },
       record: null,
     };
-    this.concepts.set(conceptId, { id: conceptId, ownerId: userId, doi: null, versionIds: [id] });
+    this.concepts.set(conceptId, { id: conceptId, pid: concept.pid, ownerId: userId, doi: null, versionIds: [id] });
     this.versions.set(id, dep);
     this.buckets.set(dep.bucketId, id);
     this.reindex(dep.conceptId);
@@ -225,6 +331,8 @@ export class Store {
     const loaded = loadDepositionBody(body);
     const draft = dep.draft;
     draft.metadata = loaded.metadata;
+    // The legacy API wrote it: the RDM side is the legacy metadata mapped again.
+    delete draft.rdm;
     // A published record keeps its DOI; an unpublished draft takes what the client sends (or nothing).
     if (!dep.record) draft.doi = loaded.doi;
     draft.updated = isoNow();
@@ -239,21 +347,41 @@ export class Store {
     if (!dep.draft) throw notFound();
     this.requireOwner(userId, dep);
     const files = dep.draft.files;
+    void this.releasePending(dep.draft);
     if (dep.record) {
       // Discarding an edit draft: the record stays as published.
       dep.draft = null;
     } else {
       this.versions.delete(dep.id);
+      this.pids.delete(dep.pid);
       this.buckets.delete(dep.bucketId);
       const concept = this.concept(dep);
       concept.versionIds = concept.versionIds.filter((v) => v !== dep.id);
-      if (concept.versionIds.length === 0) this.concepts.delete(concept.id);
+      if (concept.versionIds.length === 0) {
+        this.concepts.delete(concept.id);
+        this.pids.delete(concept.pid);
+      }
       this.draftsIndex.put(dep.id, null, 0);
       this.recordsIndex.put(dep.id, null, 0);
     }
     void this.releaseBlobs(files);
     // delete_draft refreshes the index at once (invenio-drafts-resources, `index_refresh=True`).
     if (this.concepts.has(dep.conceptId)) this.reindex(dep.conceptId, true);
+  }
+
+  /**
+   * What publish validates, in Zenodo's order: the metadata schema, then files (none, pending: REC:H6),
+   * then the DOI provider's publisher check (REC:H2). Throws the first failing group.
+   */
+  checkPublishable(draft: Snapshot): void {
+    const metadataErrors = publishMetadataErrors(draft.metadata);
+    if (metadataErrors.length > 0) throw validationError(metadataErrors);
+    if (draft.files.length === 0 && (draft.pending ?? []).length === 0) throw validationError([{ field: 'files.enabled', messages: [MESSAGES.missingFiles] }]);
+    // A registered file whose transfer is not committed (REC:H6).
+    if ((draft.pending ?? []).length > 0) throw validationError([{ field: 'files', messages: [MESSAGES.pendingFiles] }]);
+    if (typeof draft.metadata.imprint_publisher !== 'string') {
+      throw validationError([{ field: 'metadata.publisher', messages: [MESSAGES.missingPublisher] }]);
+    }
   }
 
   /** POST …/actions/publish → the published record (contract 1.6). */
@@ -263,18 +391,20 @@ export class Store {
     if (!dep.draft) throw notFound();
     this.requireOwner(userId, dep);
     const draft = dep.draft;
-    const metadataErrors = publishMetadataErrors(draft.metadata);
-    if (metadataErrors.length > 0) throw validationError(metadataErrors);
-    if (draft.files.length === 0) throw validationError([{ field: 'files.enabled', messages: [MESSAGES.missingFiles] }]);
-    if (typeof draft.metadata.imprint_publisher !== 'string') {
-      throw validationError([{ field: 'metadata.publisher', messages: [MESSAGES.missingPublisher] }]);
+    const review = this.concept(dep).review;
+    if (review && review.recordId === dep.id && (review.status === 'created' || review.status === 'submitted')) {
+      // A draft with a community-submission request is published by accepting the request
+      // (invenio-rdm-records `ReviewComponent`; status and message UNCONFIRMED).
+      throw new ApiError(400, 'The draft has a review request: it is published when the community accepts it.');
     }
+    this.checkPublishable(draft);
     const concept = this.concept(dep);
     const now = isoNow();
-    const doi = draft.doi ?? `${this.doiPrefix}/zenodo.${dep.id}`;
-    concept.doi ??= `${this.doiPrefix}/zenodo.${concept.id}`;
+    const doi = draft.doi ?? this.doiFor(dep.pid);
+    concept.doi ??= this.doiFor(concept.pid);
     dep.record = {
       metadata: clone(draft.metadata),
+      ...(draft.rdm ? { rdm: clone(draft.rdm) } : {}),
       doi,
       files: clone(draft.files),
       updated: now,
@@ -303,6 +433,16 @@ export class Store {
    * draft already has files (REC:H5) and copies them again when it has none.
    */
   newVersion(userId: number | null, id: string): Deposition {
+    const target = this.newVersionDraft(userId, id);
+    this.importFiles(userId, target);
+    return target;
+  }
+
+  /**
+   * The new-version draft of a concept (native `POST /api/records/<id>/versions`, 201): created from the
+   * latest published version, without its files, or the pending one returned as it is (DRR `new_version`).
+   */
+  newVersionDraft(userId: number | null, id: string): Deposition {
     const dep = this.resolve(id);
     // Only a published version can be versioned: RDM resolves the *record* PID (registered only).
     // On the legacy route the status is UNCONFIRMED; 404 expected (contract 1.6).
@@ -317,28 +457,44 @@ export class Store {
       // `new_version_skip_fields`: publication_date and version are not copied (REC:D1 has neither).
       delete metadata.publication_date;
       delete metadata.version;
+      const { id: newId, pid } = this.allocate();
       target = {
-        id: this.nextId++,
+        id: newId,
+        pid,
         conceptId: concept.id,
         ownerId: dep.ownerId,
         bucketId: randomUUID(),
         created: now,
         index: latest.index + 1,
-        draft: { metadata, doi: null, files: [], updated: now, revision: 1 },
+        draft: { metadata, ...(latest.record!.rdm ? { rdm: rdmWithout(latest.record!.rdm) } : {}), doi: null, files: [], updated: now, revision: 1 },
         record: null,
       };
       this.versions.set(target.id, target);
       this.buckets.set(target.bucketId, target.id);
       concept.versionIds.push(target.id);
-    } else if (target.draft!.files.length > 0) {
+      this.reindex(concept.id);
+    }
+    return target;
+  }
+
+  /**
+   * Copies the files of the latest published version into a new-version draft (legacy `newversion`,
+   * native `POST …/draft/actions/files-import`): 400 "Please remove all files first." when the draft
+   * already holds files (REC:H5).
+   */
+  importFiles(userId: number | null, target: Deposition): void {
+    this.requireOwner(userId, target);
+    if (!target.draft || target.record) throw notFound();
+    if (target.draft.files.length > 0 || (target.draft.pending ?? []).length > 0) {
       throw validationError([{ field: 'files.enabled', messages: [MESSAGES.removeFilesFirst] }]);
     }
+    const concept = this.concept(target);
+    const latest = this.latestPublished(concept)!;
     const now = isoNow();
     // Same file ids, sizes and checksums as the previous version (REC:D1; contract 1.6).
     target.draft!.files = latest.record!.files.map((f) => ({ ...clone(f), created: now, updated: now }));
     target.draft!.updated = now;
     this.reindex(concept.id);
-    return target;
   }
 
   // ---------------------------------------------------------------- files
@@ -387,6 +543,11 @@ export class Store {
     draft.updated = isoNow();
     void this.releaseBlobs([file]);
     this.reindex(dep.conceptId);
+  }
+
+  /** Removes the uploaded-but-uncommitted bytes of a draft. */
+  async releasePending(snap: Snapshot): Promise<void> {
+    for (const entry of snap.pending ?? []) if (entry.content) await this.blobs.remove(entry.content.path);
   }
 
   /** Deletes blobs nothing refers to any more. */

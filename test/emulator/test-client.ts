@@ -12,6 +12,18 @@ const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'zenodo-recorded');
 /** A recorded Zenodo response (copied from /work/shared/zenodo-recorded, see SOURCES.md there). */
 export function recorded(prefix: string): unknown {
   const names: Record<string, string> = {
+    A1: 'A1_sandbox_2025-10-09_POST_api_records_201.json',
+    A2: 'A2_sandbox_2025-10-09_POST_draft_pids_doi_201.json',
+    A3: 'A3_sandbox_2025-10-09_POST_draft_files_init_201.json',
+    A4: 'A4_sandbox_2025-10-09_PUT_draft_files_key_content_200.json',
+    A5: 'A5_sandbox_2025-10-09_POST_draft_files_key_commit_200.json',
+    A6: 'A6_sandbox_2025-10-09_PUT_draft_200.json',
+    A7: 'A7_sandbox_2025-10-09_POST_draft_actions_publish_202.json',
+    H0: 'H0_sandbox_2026-08-10_POST_api_records_request_body.json',
+    H1: 'H1_sandbox_2026-08-10_POST_api_records_201.json',
+    H3: 'H3_sandbox_2026-08-10_POST_publish_202.json',
+    H6: 'H6_sandbox_2026-08-10_POST_publish_pending_file_400.json',
+    H7: 'H7_sandbox_2026-08-10_POST_draft_files_multipart_M_201.json',
     B1: 'B1_sandbox_2025-12-05_legacy_POST_deposit_depositions_201.json',
     B2: 'B2_sandbox_2025-12-05_legacy_PUT_bucket_file_201.json',
     B2h: 'B2h_sandbox_2025-12-05_bucket_PUT_headers.json',
