@@ -1,6 +1,6 @@
 /**
  * Runs the Zenodo emulator until killed:
- *   node test/emulator/main.ts [--port N] [--sandbox] [--index-delay MS]
+ *   node test/emulator/main.ts [--port N] [--sandbox] [--index-delay MS] [--mode zenodo|invenio] [--doi-prefix P]
  * Prints the API base URL and the tokens.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +11,8 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     sandbox: { type: 'boolean', default: false },
     'index-delay': { type: 'string', default: '0' },
+    mode: { type: 'string', default: 'zenodo' },
+    'doi-prefix': { type: 'string' },
   },
 });
 
@@ -18,9 +20,11 @@ const emulator = await startEmulator({
   port: Number(values.port),
   sandbox: values.sandbox,
   indexDelayMs: Number(values['index-delay']),
+  mode: values.mode === 'invenio' ? 'invenio' : 'zenodo',
+  ...(values['doi-prefix'] ? { doiPrefix: values['doi-prefix'] } : {}),
 });
 
-console.log(`Zenodo emulator${values.sandbox ? ' (sandbox)' : ''} listening`);
+console.log(`${values.mode === 'invenio' ? 'InvenioRDM' : 'Zenodo'} emulator${values.sandbox ? ' (sandbox)' : ''} listening`);
 console.log(`API base URL: ${emulator.apiUrl}`);
 console.log(`Token:        ${emulator.token}`);
 console.log(`Other token:  ${emulator.otherToken}`);

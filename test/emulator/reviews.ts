@@ -105,7 +105,7 @@ function accept(store: Store, review: ReviewRequest): Deposition {
   review.revision++;
   const concept = store.concept(dep);
   try {
-    store.publish(dep.ownerId, String(dep.id));
+    store.publish(dep.ownerId, dep.pid);
   } catch (error) {
     review.status = 'submitted';
     throw error;
