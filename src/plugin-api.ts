@@ -13,6 +13,8 @@ export { MeasuringStream, type Measured } from './streams/measure.ts';
 export { renderTemplate, validateTemplate, ORIGINAL_DEFAULT_TEMPLATE, TEMPLATE_HINT, type TemplateScope } from './templates/index.ts';
 export { templateScope } from './metadata/template-scope.ts';
 export { cleanText } from './output/terminal-text.ts';
+export { validateAgainst } from './schema/validator.ts';
+export { rdmLicenseId } from './schema/formats.ts';
 export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
 export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';

@@ -15,6 +15,28 @@ const ZENODO_LICENSE_ALIASES = new Set([
   'other-open', 'other-at', 'other-pd', 'other-closed', 'other-nc', 'notspecified',
 ]);
 
+/**
+ * Legacy aliases with the RDM licence id Zenodo stores for them (contract 4; REC:E1 `cc-by` → `cc-by-4.0`);
+ * the other aliases above are ids of Zenodo's vocabulary as they are.
+ */
+const RDM_IDS_OF_ALIASES: Record<string, string> = {
+  'cc-by': 'cc-by-4.0',
+  'cc-by-sa': 'cc-by-sa-4.0',
+  'cc-by-nd': 'cc-by-nd-4.0',
+  'cc-by-nc': 'cc-by-nc-4.0',
+  'cc-by-nc-sa': 'cc-by-nc-sa-4.0',
+  'cc-by-nc-nd': 'cc-by-nc-nd-4.0',
+  'cc-zero': 'cc0-1.0',
+  'mit-license': 'mit',
+  apache: 'apache-2.0',
+};
+
+/** The RDM `rights` id of a licence id or legacy alias (lower case). */
+export function rdmLicenseId(value: string): string {
+  const id = value.toLowerCase();
+  return RDM_IDS_OF_ALIASES[id] ?? id;
+}
+
 /** A license id Zenodo knows: an SPDX id (any case) or a legacy alias. */
 export function isZenodoLicense(value: string): boolean {
   const id = value.toLowerCase();

@@ -35,6 +35,8 @@ function formatErrors(list: ErrorObject[], value: unknown, root: string, unknown
   const specific = new Set(list.filter((e) => !['anyOf', 'oneOf', 'type'].includes(e.keyword)).map((e) => e.instancePath));
   const branched = new Set(list.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath));
   for (const error of list) {
+    // "must match \"then\" schema" comes with the error inside `then`, which says what is wrong.
+    if (error.keyword === 'if') continue;
     if ((error.keyword === 'anyOf' || error.keyword === 'oneOf') && seenPaths.has(error.instancePath)) continue;
     if (error.keyword === 'type' && branched.has(error.instancePath) && specific.has(error.instancePath)) continue;
     lines.add(describe(error, value, root, unknown));

@@ -41,6 +41,13 @@ describe('a plain InvenioRDM instance', () => {
     expect(asJson.conceptrecid).toBeUndefined();
   });
 
+  it('knows no "notes" description type (Zenodo’s own): a draft reports it and drops it', async () => {
+    const res = await client.call('POST', '/records', { metadata: { ...rdmMetadata(), additional_descriptions: [{ description: 'n', type: { id: 'notes' } }] } });
+    expect(res.status).toBe(201);
+    expect(res.body.errors).toEqual([{ field: 'metadata.additional_descriptions.0', messages: ['Invalid value.'] }]);
+    expect(res.body.metadata.additional_descriptions).toBeUndefined();
+  });
+
   it('mints DOIs with its own prefix, versions and locates records by parent id', async () => {
     const draft = await client.createDraft(rdmMetadata({ version: '1.0' }));
     const reserved = await client.expect(201, 'POST', `/records/${draft.id}/draft/pids/doi`);

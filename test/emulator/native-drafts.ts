@@ -17,7 +17,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function createRecordDraft(store: Store, userId: number | null, body: unknown): { dep: Deposition; errors: FieldError[] } {
   if (userId === null) throw permissionDenied();
   if (!isObject(body)) throw validationError([{ field: '_schema', messages: ['Invalid input type.'] }]);
-  const { state, errors } = loadRdmBody(body);
+  const { state, errors } = loadRdmBody(body, store.mode);
   const dep = store.createDraft(userId, { metadata: rdmToLegacy(state), doi: null, rdm: state });
   return { dep, errors };
 }
@@ -41,7 +41,7 @@ export function updateRecordDraft(store: Store, userId: number | null, id: strin
     if (wanted !== dep.draft.revision) throw new ApiError(412, `Revision id provided(${wanted}) doesn't match revision id (${dep.draft.revision}).`);
   }
   if (!isObject(body)) throw validationError([{ field: '_schema', messages: ['Invalid input type.'] }]);
-  const { state, errors } = loadRdmBody(body);
+  const { state, errors } = loadRdmBody(body, store.mode);
   dep.draft.metadata = rdmToLegacy(state);
   dep.draft.rdm = state;
   dep.draft.updated = isoNow();

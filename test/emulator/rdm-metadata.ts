@@ -47,7 +47,8 @@ const RELATIONS = [
 ];
 export const RELATION_BY_ID: Record<string, string> = Object.fromEntries(RELATIONS.map((r) => [r.toLowerCase(), r]));
 
-const DESCRIPTION_TYPES = new Set(['abstract', 'methods', 'seriesinformation', 'tableofcontents', 'technicalinfo', 'other', 'notes']);
+/** RDM's description types; Zenodo adds `notes` for the legacy field (contract 4), a plain InvenioRDM has none. */
+const DESCRIPTION_TYPES = new Set(['abstract', 'methods', 'seriesinformation', 'tableofcontents', 'technicalinfo', 'other']);
 
 const ORCID = /^(?:https?:\/\/orcid\.org\/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])$/i;
 
@@ -112,7 +113,7 @@ function idOf(value: unknown): string | undefined {
  * Loads the client's RDM body. Kept: the valid parts; `errors`: what RDM reports in the draft's `errors`.
  * Unknown top-level keys are dropped (UNCONFIRMED: RDM's record schema excludes unknown fields).
  */
-export function loadRdmBody(body: unknown): { state: RdmState; errors: FieldError[] } {
+export function loadRdmBody(body: unknown, mode: 'zenodo' | 'invenio'): { state: RdmState; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const input = isObject(body) && isObject(body.metadata) ? body.metadata : {};
   const m: RdmMetadata = {};
@@ -157,7 +158,7 @@ export function loadRdmBody(body: unknown): { state: RdmState; errors: FieldErro
     const list: Array<Record<string, unknown>> = [];
     input.additional_descriptions.forEach((d, i) => {
       const type = isObject(d) ? idOf(d.type) : undefined;
-      if (!isObject(d) || typeof d.description !== 'string' || type === undefined || !DESCRIPTION_TYPES.has(type)) {
+      if (!isObject(d) || typeof d.description !== 'string' || type === undefined || !(DESCRIPTION_TYPES.has(type) || (type === 'notes' && mode === 'zenodo'))) {
         errors.push({ field: `metadata.additional_descriptions.${i}`, messages: ['Invalid value.'] });
       } else list.push({ description: d.description, type: { id: type } });
     });

@@ -169,6 +169,7 @@ export class Store {
   /** `/api/records` index: published records only. */
   readonly recordsIndex: DelayedIndex<IndexedDoc>;
   readonly doiPrefix: string;
+  readonly mode: 'zenodo' | 'invenio';
   /** Pid → internal id, for records and concepts. */
   readonly pids = new Map<string, number>();
   readonly communities: Community[];
@@ -182,6 +183,7 @@ export class Store {
     this.draftsIndex = new DelayedIndex<IndexedDoc>(options.clock);
     this.recordsIndex = new DelayedIndex<IndexedDoc>(options.clock);
     this.doiPrefix = options.doiPrefix;
+    this.mode = options.mode;
     this.users = [
       { id: 1, token: newToken() },
       { id: 2, token: newToken() },
