@@ -21,6 +21,10 @@ export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';
 export { hostFailure, isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
 export { IdleTimeoutError } from './http/idle-timer.ts';
 export { UploadRefused } from './http/stream-put.ts';
+// Zenodo's endpoint rules (API URL, token, trusted hosts), its HTTP on the kit and its errors: shared by the zenodo and invenio storages.
+export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/zenodo/endpoint.ts';
+export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo/zenodo-http.ts';
+export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo/zenodo-errors.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

@@ -1,4 +1,4 @@
-import type { ZenodoHttp } from './zenodo-http.ts';
+import type { ZenodoHttp } from '../../src/plugin-api.ts';
 import type { RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
 /** Pages of `records/<id>/versions` read at most (100 versions a page with a token, 25 without). */

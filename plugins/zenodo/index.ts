@@ -1,6 +1,4 @@
-import type { DonodoPlugin } from '../../src/plugin-api.ts';
-import { resolveEndpoint } from './endpoint.ts';
-import { ZenodoHttp } from './zenodo-http.ts';
+import { resolveEndpoint, ZenodoHttp, type DonodoPlugin } from '../../src/plugin-api.ts';
 import { ZenodoStorage } from './zenodo-storage.ts';
 
 export interface ZenodoOptions {

@@ -1,5 +1,4 @@
-import { DonodoError } from '../../src/plugin-api.ts';
-import type { Endpoint } from './endpoint.ts';
+import { DonodoError, type Endpoint } from '../../src/plugin-api.ts';
 
 /** What a pull reference names: a record id, or a DOI (of a version or of a concept). */
 export type PullTarget = { kind: 'id'; id: string } | { kind: 'doi'; doi: string };

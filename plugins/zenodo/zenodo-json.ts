@@ -41,10 +41,3 @@ export interface BucketFile {
   size: number;
   checksum: string;
 }
-
-/** Zenodo's error body: `{status, message, errors?: [{field, messages: [...]}]}` (older bodies used `message` per error). */
-export interface ZenodoErrorBody {
-  status?: number;
-  message?: string;
-  errors?: Array<{ field?: string; messages?: string[]; message?: string }>;
-}

@@ -14,12 +14,12 @@ import {
   type StorageBackend,
   type StorageErrorCode,
   type UploadSource,
+  type ZenodoHttp,
 } from '../../src/plugin-api.ts';
 import { conceptVersions } from './concept-versions.ts';
 import { parsePullReference, zenodoIdOf } from './pull-reference.ts';
 import { fromDeposition, fromRecord, handleOf, md5Of } from './records.ts';
-import type { ZenodoHttp } from './zenodo-http.ts';
-import type { Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
+import type { BucketFile, Deposition, RecordSearch, ZenodoRecord } from './zenodo-json.ts';
 
 /** Zenodo's limits: 50 GB per file (and per record by default), 100 files per record. */
 export const MAX_FILE_SIZE = 50e9;
@@ -121,7 +121,7 @@ export class ZenodoStorage implements StorageBackend {
     checkSize(source.key, source.size);
     // List results carry no bucket link: then the draft is read for it.
     const bucket = handleOf(draft).bucket ?? (await this.#readBucket(draft.recordId));
-    const stored = await this.#http.putFile(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
+    const stored = await this.#http.putFile<BucketFile>(`${bucket}/${encodeURIComponent(source.key)}`, source, progress, `upload ${source.key}`);
     return { key: stored.key, size: stored.size, md5: md5Of(stored.checksum) };
   }
 

@@ -101,9 +101,9 @@ export class HttpKit {
   }
 
   /** Like `json` for a GET, but a 404 gives undefined. */
-  async maybe<T>(url: string, action: string): Promise<T | undefined> {
+  async maybe<T>(url: string, action: string, options: Options = {}): Promise<T | undefined> {
     try {
-      return await this.json<T>('get', url, action);
+      return await this.json<T>('get', url, action, options);
     } catch (cause) {
       if (cause instanceof DonodoError && cause.cause instanceof HTTPError && cause.cause.response.status === 404) return undefined;
       throw cause;

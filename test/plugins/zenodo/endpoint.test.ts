@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
+import { resolveEndpoint } from '../../../src/http/zenodo/endpoint.ts';
 import type { OptionSource } from '../../../src/plugin-api.ts';
 
 const flag = (name: string): OptionSource => ({ from: 'flag', flag: name });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
+import { resolveEndpoint } from '../../../src/http/zenodo/endpoint.ts';
 import { parsePullReference, zenodoIdOf } from '../../../plugins/zenodo/pull-reference.ts';
 
 const production = resolveEndpoint({}, {});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveEndpoint } from '../../../plugins/zenodo/endpoint.ts';
-import { ZenodoHttp } from '../../../plugins/zenodo/zenodo-http.ts';
+import { resolveEndpoint } from '../../../src/http/zenodo/endpoint.ts';
+import { ZenodoHttp } from '../../../src/http/zenodo/zenodo-http.ts';
 import { ZenodoStorage } from '../../../plugins/zenodo/zenodo-storage.ts';
 import { cleanText } from '../../../src/output/terminal-text.ts';
 import { localServers } from '../../support/local-server.ts';

@@ -1,4 +1,5 @@
-import { DonodoError, type OptionSource } from '../../src/plugin-api.ts';
+import type { OptionSource } from '../../contracts/plugin.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
 
 /** Which Zenodo a run talks to, and with which token. */
 export interface Endpoint {

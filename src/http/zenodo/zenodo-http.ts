@@ -1,9 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Options } from 'ky';
-import { DonodoError, HttpKit, type Logger, type ProgressSink, type UploadSource } from '../../src/plugin-api.ts';
+import type { Logger } from '../../contracts/plugin.ts';
+import type { ProgressSink } from '../../contracts/progress.ts';
+import type { UploadSource } from '../../contracts/storage-backend.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import { HttpKit } from '../http-kit.ts';
 import { isSafeTransport, type Endpoint } from './endpoint.ts';
 import { translateHttpError } from './zenodo-errors.ts';
-import type { BucketFile } from './zenodo-json.ts';
 
 export interface HttpSettings {
   userAgent: string;
@@ -78,13 +81,13 @@ export class ZenodoHttp {
   }
 
   /** Like `json` for a GET, but a 404 gives undefined. */
-  async maybe<T>(pathOrLink: string, action: string): Promise<T | undefined> {
-    return this.#kit.maybe<T>(this.url(pathOrLink), action);
+  async maybe<T>(pathOrLink: string, action: string, options: Options = {}): Promise<T | undefined> {
+    return this.#kit.maybe<T>(this.url(pathOrLink), action, options);
   }
 
   /** Upload a file into a bucket with a PUT of known length (Zenodo refuses chunked uploads). */
-  async putFile(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<BucketFile> {
-    return (await this.#kit.upload(this.url(link), source, progress, action)) as BucketFile;
+  async putFile<T>(link: string, source: UploadSource, progress: ProgressSink, action: string): Promise<T> {
+    return (await this.#kit.upload(this.url(link), source, progress, action)) as T;
   }
 
   /** Stream a download that resumes after broken connections. */

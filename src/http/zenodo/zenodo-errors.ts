@@ -1,7 +1,16 @@
 import { HTTPError, NetworkError, TimeoutError } from 'ky';
-import { cleanText, DonodoError, hostFailure, UploadRefused } from '../../src/plugin-api.ts';
+import { DonodoError } from '../../errors/donodo-error.ts';
+import { cleanText } from '../../output/terminal-text.ts';
+import { hostFailure } from '../retry-policy.ts';
+import { UploadRefused } from '../stream-put.ts';
 import type { Endpoint } from './endpoint.ts';
-import type { ZenodoErrorBody } from './zenodo-json.ts';
+
+/** Zenodo's (InvenioRDM's) error body: `{status, message, errors?: [{field, messages: [...]}]}` (older bodies used `message` per error). */
+export interface ZenodoErrorBody {
+  status?: number;
+  message?: string;
+  errors?: Array<{ field?: string; messages?: string[]; message?: string }>;
+}
 
 /** What Zenodo said, per field, in its error body (`errors[].messages`, or the older `message`). */
 export function fieldMessages(body: ZenodoErrorBody | undefined): string[] {
