@@ -3,8 +3,9 @@
  * after mapping from the deposition metadata users write. It states what InvenioRDM requires to publish
  * (invenio-rdm-records' `MetadataSchema`: resource_type, creators with a family name for persons or a name for
  * organisations, title of 3 characters or more, publication_date as an EDTF date), the vocabularies donodo
- * maps into (resource types, relation types, description types), and, on Zenodo, `publisher`, which
- * DataCite registration needs (REC:H2: "Missing publisher field required for DOI registration.").
+ * maps into (resource types, relation types, description types), and `publisher`, which DataCite
+ * registration needs wherever the repository mints DOIs (invenio-rdm-records' DataCite provider; on
+ * Zenodo REC:H2: "Missing publisher field required for DOI registration.").
  * A backend owns its schema: this one is checked with ajv before any request, all problems at once.
  */
 
@@ -90,13 +91,13 @@ export function descriptionTypes(zenodo: boolean): string[] {
   return ['abstract', 'methods', 'seriesinformation', 'tableofcontents', 'technicalinfo', 'other', ...(zenodo ? ['notes'] : [])];
 }
 
-/** The schema of `metadata`; `zenodo` adds the publisher that Zenodo's DOI registration requires. */
+/** The schema of `metadata`; `zenodo` adds Zenodo's own `notes` description type. */
 export function rdmMetadataSchema(zenodo: boolean): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: zenodo ? 'RDM metadata (Zenodo)' : 'RDM metadata (InvenioRDM)',
     type: 'object',
-    required: ['resource_type', 'creators', 'title', 'publication_date', ...(zenodo ? ['publisher'] : [])],
+    required: ['resource_type', 'creators', 'title', 'publication_date', 'publisher'],
     properties: {
       resource_type: vocabularyEntry(RESOURCE_TYPE_IDS),
       creators: { type: 'array', minItems: 1, items: creator },

@@ -39,7 +39,7 @@ export interface RdmDraftBody {
 }
 
 export interface RdmTarget {
-  /** Zenodo (notes as a `notes` description, publisher required) or another InvenioRDM. */
+  /** Zenodo (notes as a `notes` description) or another InvenioRDM (notes as `other`). */
   zenodo: boolean;
 }
 
@@ -194,7 +194,7 @@ function withSource(line: string): string {
   const creator = /^metadata\.(creators|contributors)\[(\d+)\]\.person_or_org\.family_name:/.exec(line);
   if (creator) return `${line} (the family name is the part of ${creator[1]}[${creator[2]}].name before its comma, "Family, Given")`;
   if (line.startsWith('metadata.resource_type')) return `${line} (from upload_type and publication_type/image_type)`;
-  if (/^metadata\.publisher: is required/.test(line)) return `${line} (set "imprint_publisher" in the metadata, e.g. "Zenodo")`;
+  if (/^metadata\.publisher: is required/.test(line)) return `${line} (DOI registration needs one: set "imprint_publisher" in a template, e.g. "Zenodo" or the repository's name)`;
   return line;
 }
 

@@ -92,6 +92,11 @@ export interface StorageBackend {
   check?(): Promise<void>;
   /** Throws (`FILE_TOO_LARGE`, `FILE_EMPTY`) when the storage cannot hold a file of this size; called before any draft is made. Optional. */
   checkFile?(key: string, size: number): void;
+  /**
+   * Check the rendered metadata against the storage's own schema (e.g. InvenioRDM's RDM metadata after
+   * mapping), before any request; throws a METADATA_INVALID DonodoError listing every problem. Optional.
+   */
+  checkMetadata?(metadata: DepositionMetadata): void;
 
   /** Ids of the caller's concepts whose title is exactly `title`, most recent first (may lag). */
   findConcepts(title: string): Promise<string[]>;

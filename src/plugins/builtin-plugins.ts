@@ -8,6 +8,7 @@ import gzip from '../../plugins/gzip/index.ts';
 import labelsMetadata from '../../plugins/labels-metadata/index.ts';
 import templatesMetadata from '../../plugins/templates-metadata/index.ts';
 import zenodo from '../../plugins/zenodo/index.ts';
+import invenio from '../../plugins/invenio/index.ts';
 import type { AnyPlugin } from '../contracts/plugin.ts';
 
 /**
@@ -16,4 +17,4 @@ import type { AnyPlugin } from '../contracts/plugin.ts';
  * metadata plugins all apply, in this order, unless the configuration lists its own.
  * Removing an entry is all it takes to drop a plugin.
  */
-export const builtinPlugins: readonly AnyPlugin[] = [docker, archive, podman, registry, zenodo, dir, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];
+export const builtinPlugins: readonly AnyPlugin[] = [docker, archive, podman, registry, zenodo, dir, invenio, gzip, defaultsMetadata, labelsMetadata, templatesMetadata];

@@ -30,6 +30,11 @@ export interface StorageUnderTest {
   /** Environment of every donodo run (tokens, DONODO_TRUST_CONFIG_URL…). */
   env?: Record<string, string>;
   /**
+   * More settings of the configuration the suite's runs use, besides the storage (e.g. `defaults`
+   * with a template adding what the storage's metadata schema requires). Optional.
+   */
+  config?: Record<string, unknown>;
+  /**
    * Every reference form the storage accepts for a published version `record` of a concept whose
    * latest version is another: each must pull the version it names.
    */
@@ -84,7 +89,7 @@ export function describeStorageConformance(target: ConformanceTarget): void {
       env = { ...under.env, XDG_CACHE_HOME: path.join(work, 'cache'), [KILL_VARIABLE]: undefined };
       await writeFile(
         path.join(work, 'donodo.config.json'),
-        JSON.stringify({ plugins: [KILL_SWITCH], storage: { name: 'conformance', options: { module: target.plugin, options: under.options } } }, null, 2),
+        JSON.stringify({ ...under.config, plugins: [KILL_SWITCH], storage: { name: 'conformance', options: { module: target.plugin, options: under.options } } }, null, 2),
       );
       const module = target.plugin.startsWith('/') ? pathToFileURL(target.plugin).href : target.plugin;
       const plugin = ((await import(module)) as { default: DonodoPlugin<'storage'> }).default;

@@ -157,7 +157,7 @@ describe('bad input gets a clear error, a non-zero exit, and leaves nothing behi
   });
 
   it('lists the known storages for an unknown one', async () => {
-    await expectFailure(['push', `${NAME}:1.0`, '--storage', 'floppy'], 'PLUGIN_UNKNOWN', /No storage plugin is named "floppy"[\s\S]*Known storage plugins: zenodo, dir/);
+    await expectFailure(['push', `${NAME}:1.0`, '--storage', 'floppy'], 'PLUGIN_UNKNOWN', /No storage plugin is named "floppy"[\s\S]*Known storage plugins: zenodo, dir, invenio/);
   });
 
   it('names every problem of an invalid config with its path', async () => {

@@ -19,7 +19,7 @@ const deps: PluginDeps = {
 describe('the plugin host', () => {
   it('makes the first built-in of each kind its default, in the order of the list', () => {
     const host = new PluginHost(builtinPlugins);
-    expect(host.list('storage').map((p) => p.name)).toEqual(['zenodo', 'dir']);
+    expect(host.list('storage').map((p) => p.name)).toEqual(['zenodo', 'dir', 'invenio']);
     // docker is the default source; the others serve their own transports (archive: files and layouts).
     expect(host.list('image-source').map((p) => p.name)).toEqual(['docker', 'archive', 'podman', 'registry']);
   });

@@ -9,17 +9,20 @@ import type { PushContext } from './push-context.ts';
 
 const schema = readSchema('deposition-metadata.schema.json');
 
-/** Apply the metadata providers in order, then check the result against the deposition schema. */
-export const renderMetadata: Step<PushContext, 'metadata' | 'baseDir' | 'compressor'> = {
+/**
+ * Apply the metadata providers in order, then check the result against the deposition schema, and
+ * against the storage's own schema when it has one (before any request).
+ */
+export const renderMetadata: Step<PushContext, 'metadata' | 'baseDir' | 'compressor' | 'storage'> = {
   id: 'render',
   title: 'Render metadata',
-  uses: ['metadata', 'baseDir', 'compressor'],
+  uses: ['metadata', 'baseDir', 'compressor', 'storage'],
   async run(context, { services }) {
     context.metadata = await composeMetadata(services, context);
   },
 };
 
-export async function composeMetadata(services: Pick<Services, 'metadata' | 'baseDir' | 'compressor'>, context: PushContext): Promise<DepositionMetadata> {
+export async function composeMetadata(services: Pick<Services, 'metadata' | 'baseDir' | 'compressor' | 'storage'>, context: PushContext): Promise<DepositionMetadata> {
   let metadata: DepositionMetadata = {};
   for (const provider of services.metadata) {
     metadata = await provider.provide(metadata, {
@@ -32,5 +35,7 @@ export async function composeMetadata(services: Pick<Services, 'metadata' | 'bas
   }
   const problems = validateAgainst(schema, metadata, 'metadata', { unknown: 'not a deposition field Zenodo knows' });
   if (problems.length) throw errors.metadataInvalid(problems);
+  // The storage's own schema (the invenio storage's RDM mapping), still before any request.
+  services.storage.checkMetadata?.(metadata);
   return metadata;
 }

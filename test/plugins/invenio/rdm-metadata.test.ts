@@ -129,13 +129,14 @@ describe('validating the mapped metadata against the RDM schema', () => {
       expect.arrayContaining([
         expect.stringMatching(/^metadata\.resource_type\.id: must be one of "publication", .* \(got "model"\) \(from upload_type/),
         expect.stringMatching(/^metadata\.creators\[0\]\.person_or_org\.family_name: must NOT have fewer than 1 characters .*creators\[0\]\.name before its comma/),
-        'metadata.publisher: is required but missing (set "imprint_publisher" in the metadata, e.g. "Zenodo")',
+        'metadata.publisher: is required but missing (DOI registration needs one: set "imprint_publisher" in a template, e.g. "Zenodo" or the repository\'s name)',
       ]),
     );
   });
 
-  it('needs no publisher on another InvenioRDM', () => {
-    expect(problemsOf(donodoMetadata({ imprint_publisher: undefined }), INVENIO)).toEqual([]);
+  it('needs a publisher on any InvenioRDM too (DataCite registration), and nothing else of donodo’s metadata', () => {
+    expect(problemsOf(donodoMetadata({ imprint_publisher: undefined }), INVENIO)).toEqual([expect.stringMatching(/^metadata\.publisher: is required but missing/)]);
+    expect(problemsOf(donodoMetadata(), INVENIO)).toEqual([]);
   });
 
   it('checks ORCID check digits, licence ids and the title length', () => {
