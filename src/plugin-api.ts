@@ -25,6 +25,8 @@ export { UploadRefused } from './http/stream-put.ts';
 export { resolveEndpoint, isSafeTransport, isLoopback, PRODUCTION_API, SANDBOX_API, type Endpoint, type EndpointOptions } from './http/zenodo/endpoint.ts';
 export { ZenodoHttp, MAX_JSON_ANSWER_BYTES, type HttpSettings } from './http/zenodo/zenodo-http.ts';
 export { translateHttpError, fieldMessages, type ZenodoErrorBody } from './http/zenodo/zenodo-errors.ts';
+export { parseRecordReference, type PullTarget, type ReferenceRules } from './http/zenodo/pull-reference.ts';
+export { httpFor, HTTP_OPTION_PROPERTIES, type HttpOptions } from './http/zenodo/http-options.ts';
 export { readTarEntries, type TarEntry } from './archive/tar-entries.ts';
 export { TarWriter, type TarEntryOptions } from './archive/tar-writer.ts';
 export { TarParser, TarFormatError, type TarHandlers, type TarEntryHeader } from './archive/tar-parser.ts';

@@ -1,13 +1,10 @@
-import { resolveEndpoint, ZenodoHttp, type DonodoPlugin } from '../../src/plugin-api.ts';
+import { HTTP_OPTION_PROPERTIES, httpFor, resolveEndpoint, type DonodoPlugin, type HttpOptions } from '../../src/plugin-api.ts';
 import { InvenioStorage } from './invenio-storage.ts';
 import { NativeApi } from './native-api.ts';
 
-export interface InvenioOptions {
+export interface InvenioOptions extends HttpOptions {
   url?: string;
   zenodo?: boolean;
-  retries?: number;
-  timeoutSeconds?: number;
-  idleTimeoutSeconds?: number;
 }
 
 const ZENODO_HOSTS = ['zenodo.org', 'sandbox.zenodo.org'];
@@ -34,9 +31,7 @@ const plugin: DonodoPlugin<'storage', InvenioOptions> = {
         type: 'boolean',
         description: 'The repository is Zenodo (publisher required, notes kept as a "notes" description, ZENODO_TOKEN). Default: true for zenodo.org and sandbox.zenodo.org, else false.',
       },
-      retries: { type: 'integer', minimum: 0, maximum: 20, default: 5, description: 'Retries of a failed request (429, 5xx, timeouts, dropped connections).' },
-      timeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 60, description: 'Time to wait for an answer to an API call (not for transfers).' },
-      idleTimeoutSeconds: { type: 'number', exclusiveMinimum: 0, default: 120, description: 'Give up a transfer attempt when no byte has moved for this long.' },
+      ...HTTP_OPTION_PROPERTIES,
     },
   },
   cliOptions: [
@@ -55,15 +50,7 @@ const plugin: DonodoPlugin<'storage', InvenioOptions> = {
       ...resolveEndpoint({ url }, { ...deps.env, DONODO_ZENODO_URL: undefined, ZENODO_TOKEN: deps.env[tokenSource] }, deps.optionSources),
       tokenSource,
     };
-    if (endpoint.token) deps.addSecret(endpoint.token);
-    const http = new ZenodoHttp(endpoint, {
-      userAgent: deps.userAgent,
-      logger: deps.logger,
-      retries: options.retries ?? 5,
-      timeoutMs: (options.timeoutSeconds ?? 60) * 1000,
-      idleTimeoutMs: (options.idleTimeoutSeconds ?? 120) * 1000,
-    });
-    return new InvenioStorage(new NativeApi(http), { zenodo });
+    return new InvenioStorage(new NativeApi(httpFor(endpoint, options, deps)), { zenodo });
   },
 };
 
