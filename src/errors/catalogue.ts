@@ -326,7 +326,7 @@ export const errors = {
   },
   storageLacks: (location: string, what: string) =>
     new DonodoError('STORAGE_UNSUPPORTED', `The storage at ${cleanText(location)} cannot ${what}: its plugin does not offer it.`, {
-      hint: 'The built-in storages (zenodo, dir) can; ask the plugin\'s author to add the optional method of the StorageBackend contract.',
+      hint: 'The built-in storages (zenodo, dir, invenio) can; ask the plugin\'s author to add the optional method of the StorageBackend contract.',
     }),
   noDoi: (record: string) =>
     new DonodoError('RECORD_NO_DOI', `Record ${cleanText(record)} has no DOI, so it has no DOI badge.`, {
