@@ -19,6 +19,8 @@ export class TaskProgress implements ProgressSink {
   #lastDraw = Date.now();
   #lastTenth = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** A redraw held back by the rate limit, so that the last bytes show even when nothing follows them. */
+  #trailing: NodeJS.Timeout | undefined;
   readonly #started = Date.now();
   readonly #show: (line: string) => void;
   readonly #mode: 'live' | 'lines';
@@ -37,6 +39,9 @@ export class TaskProgress implements ProgressSink {
     const now = Date.now();
     if (this.#mode === 'live') {
       if (now - this.#lastDraw >= REDRAW_EVERY_MS) this.#draw(now);
+      // Bytes that came in between two redraws (a socket taking a whole small file at once) show at
+      // the next one, also when no byte follows them while the server answers.
+      else this.#trailing ??= setTimeout(() => this.#draw(Date.now()), REDRAW_EVERY_MS - (now - this.#lastDraw)).unref();
       return;
     }
     this.#timer ??= setInterval(() => {
@@ -56,7 +61,9 @@ export class TaskProgress implements ProgressSink {
   /** The step is over: no more lines. */
   stop(): void {
     clearInterval(this.#timer);
+    clearTimeout(this.#trailing);
     this.#timer = undefined;
+    this.#trailing = undefined;
   }
 
   /** Bytes moved so far. */
@@ -65,6 +72,8 @@ export class TaskProgress implements ProgressSink {
   }
 
   #draw(now: number): void {
+    clearTimeout(this.#trailing);
+    this.#trailing = undefined;
     this.#lastDraw = now;
     this.#show(this.line());
   }

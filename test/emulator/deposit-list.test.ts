@@ -105,14 +105,15 @@ describe('listing depositions', () => {
 
 describe('the search index lags behind writes', () => {
   it('hides new and changed items from the list and the records search for indexDelayMs', async () => {
-    const lagging = await startEmulator({ indexDelayMs: 150 });
+    // A lag long enough that a loaded machine does not see it pass between two requests.
+    const lagging = await startEmulator({ indexDelayMs: 1500 });
     try {
       const c = new Client(lagging);
       const dep = await c.create(validMetadata({ title: 'Fresh draft' }));
       expect((await c.json('GET', '/deposit/depositions')).body).toEqual([]);
       // Reads by id are not affected.
       expect((await c.json('GET', `/deposit/depositions/${dep.id}`)).status).toBe(200);
-      await sleep(200);
+      await sleep(1700);
       expect(ids((await c.json('GET', '/deposit/depositions')).body)).toEqual([dep.id]);
 
       await c.json('PUT', `/deposit/depositions/${dep.id}`, { metadata: validMetadata({ title: 'Renamed draft' }) });
@@ -121,7 +122,7 @@ describe('the search index lags behind writes', () => {
       await c.publish(dep.id);
       const search = await getJson(`${lagging.apiUrl}/records?q=recid:${dep.id}`);
       expect(search.hits.total).toBe(0);
-      await sleep(200);
+      await sleep(1700);
       expect((await c.json('GET', '/deposit/depositions')).body[0].title).toBe('Renamed draft');
       expect((await getJson(`${lagging.apiUrl}/records?q=recid:${dep.id}`)).hits.total).toBe(1);
     } finally {

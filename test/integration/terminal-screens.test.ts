@@ -42,6 +42,8 @@ describe('the screens of a terminal', () => {
   });
 
   it('shows a batch as one line per image, its step and progress while it runs, what became of it at the end', async () => {
+    // 2 MB/s: the socket's buffers take an image's few MB at once, then the server reads them slowly;
+    // the row must still show the upload's bar (drawn once the redraw interval allows, not only when more bytes come).
     zenodo.faults.slowLink(2_000_000);
     let run;
     try {
@@ -51,8 +53,7 @@ describe('the screens of a terminal', () => {
     }
     expect(run.code, run.screen).toBe(0);
     for (const image of batch) expect(run.raw).toContain(`${image}: `);
-    // A row shows its step's bar while the step moves bytes (the export's or the upload's).
-    expect(run.raw).toMatch(new RegExp(`${NAME}/(tool|other):[\\d.]+: (Export and compress|Upload) \\[█*░*\\] \\d+%`));
+    expect(run.raw).toMatch(new RegExp(`${NAME}/(tool|other):[\\d.]+: Upload \\[█*░*\\] \\d+%`));
     const list = run.screen.split('\n').filter((line) => /^[✔✖] /.test(line));
     expect(list).toEqual(batch.map((image) => expect.stringMatching(new RegExp(`^✔ ${image.replace(/\./g, '\\.')}: published 10\\.5281/zenodo\\.\\d+$`))));
     // No step list per image stays on the screen.
