@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { buildTestImage, docker, imageId, removeImages } from '../support/images.ts';
+import { buildTestImage, docker, dockerLoadFrom, imageId, removeImages } from '../support/images.ts';
 
 const run = promisify(execFile);
 const NAME = `donodo-test/layout-${process.pid}`;
@@ -34,19 +34,6 @@ async function pushInto(folder: string, ...flags: string[]) {
   const recordDir = path.join(dir, 'records', result.recordId);
   const record = JSON.parse(await readFile(path.join(recordDir, 'record.json'), 'utf8'));
   return { dir, result, record, file: path.join(recordDir, result.file.key) };
-}
-
-/** `docker load` reading the file on its standard input, as the original donodo's pull does for a key not ending in .gz. */
-function dockerLoadFromStdin(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', ['load'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    createReadStream(file).pipe(child.stdin);
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`docker load exited ${code}: ${out}`))));
-  });
 }
 
 describe('push stores image.tar: an OCI image layout with each layer gzipped', () => {
@@ -93,7 +80,7 @@ describe('push stores image.tar: an OCI image layout with each layer gzipped', (
 
   it('is loaded the way the original donodo pulls a key not ending in .gz (docker load from the download stream)', async () => {
     await removeImages(IMAGE);
-    expect(await dockerLoadFromStdin(pushed.file)).toContain(`Loaded image: ${IMAGE}`);
+    expect(await dockerLoadFrom(createReadStream(pushed.file))).toContain(`Loaded image: ${IMAGE}`);
     expect(await imageId(IMAGE)).toBe(id);
   });
 

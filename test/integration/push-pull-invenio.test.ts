@@ -1,11 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../emulator/index.ts';
 import { fetchJson } from '../support/http.ts';
 import { runCli, type CliRun } from '../support/cli.ts';
-import { buildTestImage, imageId, removeImages } from '../support/images.ts';
+import { buildTestImage, dockerLoadFrom, imageId, removeImages } from '../support/images.ts';
 
 const NAME = `donodo-test/inv-${process.pid}`;
 const folder = mkdtempSync(path.join(os.tmpdir(), 'donodo-invenio-'));
@@ -77,6 +78,31 @@ describe('--storage invenio on Zenodo (the emulator in Zenodo mode)', () => {
     expect(legacy.metadata.version).toBe('1.0');
     // Only native routes were used.
     expect(zenodo.requests.filter((r) => r.url.includes('/deposit/') || r.url.includes('/api/files/'))).toEqual([]);
+  });
+
+  it('pushes a record the original donodo pulls: its DOI search, its choice of file, docker load from the download', async () => {
+    const name = `${NAME}-original`;
+    const id = await buildTestImage(`${name}:1.0`);
+    try {
+      const pushed = await run(['push', `${name}:1.0`, '-y', '--json', '-t', publisher]);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      const doi = pushed.json[0].doi;
+      // As the original resolves a DOI: a records search for it over all versions, exactly one hit.
+      const search = await fetchJson(`${zenodo.apiUrl}/records?q=${encodeURIComponent(`doi:"${doi}"`)}&all_versions=1`);
+      expect(search.hits.hits).toHaveLength(1);
+      const files = search.hits.hits[0].files as Array<{ key: string; links: { self: string } }>;
+      const candidates = files.filter((file) => file.key.startsWith('image.tar'));
+      expect(candidates).toHaveLength(1);
+      await removeImages(`${name}:1.0`);
+      // A key not ending in .gz goes into docker load as it is streamed.
+      const download = await fetch(candidates[0]!.links.self);
+      expect(download.status).toBe(200);
+      const loaded = await dockerLoadFrom(Readable.fromWeb(download.body as never));
+      expect(loaded).toContain(`Loaded image: ${name}:1.0`);
+      expect(await imageId(`${name}:1.0`)).toBe(id);
+    } finally {
+      await removeImages(`${name}:1.0`);
+    }
   });
 
   it('shares records with the zenodo storage: a concept begun through zenodo gets its next version through invenio, and each pulls the other’s', async () => {

@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -43,4 +44,17 @@ export async function removeImages(...references: string[]): Promise<void> {
 
 export async function imageId(reference: string): Promise<string | undefined> {
   return docker('image', 'inspect', '--format', '{{.Id}}', reference).catch(() => undefined);
+}
+
+/** `docker load` reading an archive on its standard input, as the original donodo's pull streams a download into it; what it printed. */
+export function dockerLoadFrom(archive: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['load'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`docker load exited ${code}: ${out}`))));
+    archive.pipe(child.stdin);
+  });
 }
