@@ -94,7 +94,7 @@ export function buildProgram(host: PluginHost, onInvoke: (invocation: Invocation
   const pluginFlags = collectPluginFlags(host);
   const push = program
     .command('push')
-    .description('archive local images NAME:TAG as published versions (all tags of one name: one concept)')
+    .description('archive images (NAME:TAG of the local engine, or a transport: docker://, podman:, docker-archive:, oci:…) as published versions (all tags of one name: one concept)')
     .argument('[image...]', 'images: NAME:TAG (the Docker engine), docker-daemon:NAME:TAG, podman:NAME:TAG, docker-archive:PATH[:NAME:TAG], oci-archive:PATH[:REF], oci:DIR[:REF], docker://HOST/NAME:TAG (a registry) (a tag other than "latest" is required)')
     .option('--name <name:tag>', 'archive the image under this name and tag (for an archive or layout that carries none, or to rename)')
     .option('-a, --all', 'push every image listed in the configuration\'s "images"')
