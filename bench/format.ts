@@ -19,11 +19,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { describeMachine } from './machine.ts';
 import { ensureImage, type BenchImage } from './payload.ts';
-import { FORMAT_BEGIN, FORMAT_END, median, splitFormatSection } from './report.ts';
+import { FORMAT_BEGIN, FORMAT_END, median } from './report.ts';
 import { GNU_TIME, q, type Usage } from './run.ts';
-import { sideBench } from './side-bench.ts';
+import { machineTable, sideBench, writeSection } from './side-bench.ts';
 
-const { root, sizes, sizesText, runs, out, log, workDir, runner } = await sideBench('format', '500,2000');
+const bench = await sideBench('format', '500,2000');
+const { root, sizes, sizesText, runs, log, workDir, runner } = bench;
 const NODE = process.execPath;
 const CONVERT = path.join(root, 'bench/oci-convert.ts');
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -89,8 +90,7 @@ try {
     await rm(tar, { force: true });
   }
 
-  const section = [
-    FORMAT_BEGIN,
+  await writeSection(bench, FORMAT_BEGIN, FORMAT_END, [
     '## Archive format (issue 11, point 6): `image.tar.gz` vs OCI layout with per-layer gzip as `image.tar`',
     '',
     `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:format -- --sizes ${sizesText} --runs ${runs}\`, medians of ${runs} alternating runs. Written by \`bench/format.ts\`.`,
@@ -98,19 +98,12 @@ try {
     'A over the whole `docker save` stream, B per layer (blobs/sha256/<digest of the gzip blob>, index.json, oci-layout, and a manifest.json whose Layers are the gzip blobs).',
     'The upload (the same bytes within 0.1 %) is left out of push; pull downloads with curl from a local file. CPU = user+sys of the pipeline; dockerd = the daemon\'s own CPU during the operation, with its children (unpigz).',
     '',
-    '| | |',
-    '| --- | --- |',
-    ...machine.lines.filter(([k]) => k !== 'compressor').map(([k, v]) => `| ${k} | ${v.replaceAll('|', '\\|')} |`),
+    ...machineTable(machine),
     '',
     ...tables,
     '',
     ...checks,
-    FORMAT_END,
-  ].join('\n');
-  const { rest } = splitFormatSection(await readFile(out, 'utf8').catch(() => ''));
-  await writeFile(out, `${rest.trimEnd()}\n\n${section}\n`);
-  process.stdout.write(`${section}\n`);
-  log(`wrote ${out}`);
+  ]);
 } finally {
   for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
   await rm(workDir, { recursive: true, force: true });

@@ -14,16 +14,17 @@
  * Writes its section into bench/RESULTS.md between markers (bench.ts keeps it).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startEmulator } from '../test/emulator/index.ts';
 import { describeMachine } from './machine.ts';
 import { ensureImage } from './payload.ts';
-import { median, REGISTRY_BEGIN, REGISTRY_END, splitSection } from './report.ts';
+import { median, REGISTRY_BEGIN, REGISTRY_END } from './report.ts';
 import { GNU_TIME, q, type Usage } from './run.ts';
-import { sideBench } from './side-bench.ts';
+import { machineTable, sideBench, writeSection } from './side-bench.ts';
 
-const { root, sizes, sizesText, runs, out, log, workDir, runner } = await sideBench('registry', '500');
+const bench = await sideBench('registry', '500');
+const { root, sizes, sizesText, runs, log, workDir, runner } = bench;
 const NODE = process.execPath;
 const CLI = path.join(root, 'bin/donodo.js');
 console.error('bench: building the CLI (npm run build)');
@@ -110,24 +111,16 @@ try {
       ].join('\n'),
     );
   }
-  const section = [
-    REGISTRY_BEGIN,
+  await writeSection(bench, REGISTRY_BEGIN, REGISTRY_END, [
     '## Registries (issue 12): push from `docker://`, pull into `docker://`',
     '',
     `${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: \`npm run bench:registry -- --sizes ${sizesText} --runs ${runs}\`, medians of ${runs} runs. Written by \`bench/registry.ts\`.`,
     'Debian docker-registry on loopback, the Zenodo emulator in-process; CPU = user+sys of the commands (GNU time), peak memory = max RSS of the largest.',
     '',
-    '| | |',
-    '| --- | --- |',
-    ...machine.lines.filter(([k]) => k !== 'compressor').map(([k, v]) => `| ${k} | ${v.replaceAll('|', '\\|')} |`),
+    ...machineTable(machine),
     '',
     ...tables,
-    REGISTRY_END,
-  ].join('\n');
-  const { rest } = splitSection(await readFile(out, 'utf8').catch(() => ''), REGISTRY_BEGIN, REGISTRY_END);
-  await writeFile(out, `${rest.trimEnd()}\n\n${section}\n`);
-  process.stdout.write(`${section}\n`);
-  log(`wrote ${out}`);
+  ]);
 } finally {
   for (const undo of cleanups.reverse()) await undo().catch(() => undefined);
   await rm(workDir, { recursive: true, force: true });
