@@ -19,6 +19,7 @@ export { readCapped, readResponseCapped } from './streams/read-capped.ts';
 export { redirectingFetch, type RedirectPolicy } from './http/redirecting-fetch.ts';
 export { HttpKit, type HttpKitSettings } from './http/http-kit.ts';
 export { hostFailure, isRetryable, retryDelayMs, RETRY_STATUS } from './http/retry-policy.ts';
+export { resumableDownload, type OpenAt, type ResumeSettings } from './http/resumable-download.ts';
 export { IdleTimeoutError } from './http/idle-timer.ts';
 export { UploadRefused } from './http/stream-put.ts';
 // Zenodo's endpoint rules (API URL, token, trusted hosts), its HTTP on the kit and its errors: shared by the zenodo and invenio storages.

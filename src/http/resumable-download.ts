@@ -14,6 +14,8 @@ export interface ResumeSettings {
   delayMs(attempt: number, cause: unknown): number;
   /** Tell the user about a retry. */
   note(message: string): void;
+  /** The download's length where the caller knows it (a blob's size): an early end is then resumed also without a Content-Length. */
+  size?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ async function* chunks(first: Response, openAt: OpenAt, settings: ResumeSettings
   let delivered = 0;
   let attempt = 0;
   let response: Response | undefined = first;
-  const expected = lengthOf(first);
+  const expected = settings.size ?? lengthOf(first);
   for (;;) {
     const controller = new AbortController();
     current.controller = controller;
